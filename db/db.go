@@ -1,0 +1,204 @@
+// Package db is Switchboard's store: sqlx over PostgreSQL (lib/pq) or the
+// embedded pure-Go SQLite (modernc.org/sqlite). SQL lives here as literal
+// strings written with ? placeholders and rebound per dialect; the package
+// knows tables and rows, nothing of providers or HTTP.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// ErrNotFound is returned when a row does not exist (or is not visible).
+var ErrNotFound = errors.New("db: not found")
+
+// ErrConflict is returned when a write breaks a uniqueness rule.
+var ErrConflict = errors.New("db: conflict")
+
+// Dialect names the SQL dialect of a store.
+type Dialect string
+
+// The supported dialects.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+func init() {
+	// sqlx knows modernc's driver name only as "sqlite3"; teach it ours.
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	x       *sqlx.DB
+	dialect Dialect
+	// Now is the store's clock, replaceable in tests.
+	Now func() time.Time
+}
+
+// ParseURL checks a database URL and returns its dialect and the driver's DSN.
+// Accepted: postgres://… or postgresql://… (lib/pq) and sqlite:PATH
+// (sqlite::memory: for a private in-memory database).
+func ParseURL(raw string) (Dialect, string, error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", "", fmt.Errorf("not a valid URL")
+		}
+		q := u.Query()
+		if q.Get("connect_timeout") == "" {
+			// lib/pq waits forever on an unreachable server without it.
+			q.Set("connect_timeout", "5")
+			u.RawQuery = q.Encode()
+		}
+		return Postgres, u.String(), nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(raw, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return "", "", fmt.Errorf("sqlite URL has no path (want sqlite:PATH)")
+		}
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		params := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		if path == ":memory:" {
+			return SQLite, "file::memory:?" + params, nil
+		}
+		return SQLite, "file:" + path + "?_pragma=journal_mode(WAL)&" + params, nil
+	default:
+		scheme := raw
+		if i := strings.Index(raw, ":"); i >= 0 {
+			scheme = raw[:i]
+		}
+		return "", "", fmt.Errorf("unknown scheme %q (want postgres:// or sqlite:PATH)", scheme)
+	}
+}
+
+// Open connects to the database at rawURL and checks that it answers. It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	dialect, dsn, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	var x *sqlx.DB
+	switch dialect {
+	case Postgres:
+		x, err = sqlx.Open("postgres", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("db: open: %w", err)
+		}
+		x.SetMaxOpenConns(20)
+		x.SetMaxIdleConns(10)
+		x.SetConnMaxIdleTime(5 * time.Minute)
+	case SQLite:
+		if path := sqlitePath(rawURL); path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+				return nil, fmt.Errorf("db: create folder for %s: %w", path, err)
+			}
+		}
+		x, err = sqlx.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("db: open: %w", err)
+		}
+		x.SetMaxOpenConns(8)
+		if strings.Contains(dsn, ":memory:") {
+			// Each connection to :memory: is its own database.
+			x.SetMaxOpenConns(1)
+		}
+	}
+	d := &DB{x: x, dialect: dialect, Now: func() time.Time { return time.Now() }}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := x.PingContext(pctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("db: connect: %w", err)
+	}
+	return d, nil
+}
+
+func sqlitePath(rawURL string) string {
+	p := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}
+
+// Close closes the connection pool.
+func (d *DB) Close() error { return d.x.Close() }
+
+// Dialect returns the store's SQL dialect.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Ping checks that the database answers (for /readyz).
+func (d *DB) Ping(ctx context.Context) error { return d.x.PingContext(ctx) }
+
+// now returns the store clock in UTC at microsecond precision, the precision
+// PostgreSQL keeps, so a time written and read back compares equal. SQLite
+// stores it as text that sorts in time order because it is always UTC.
+func (d *DB) now() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }
+
+// ts normalises a caller-supplied time the same way.
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func tsp(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := ts(*t)
+	return &v
+}
+
+// q rebinds a ?-placeholder query to the dialect.
+func (d *DB) q(query string) string { return d.x.Rebind(query) }
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (d *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := d.x.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// mapErr turns a uniqueness violation into ErrConflict (wrapping the cause)
+// and sql.ErrNoRows into ErrNotFound.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("%w: %s", ErrConflict, pe.Constraint)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	if errors.Is(err, errNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

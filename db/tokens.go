@@ -1,0 +1,74 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// APIToken is a team's token for the JSON API; only its keyed hash is stored.
+type APIToken struct {
+	ID            string     `db:"id"`
+	TeamID        string     `db:"team_id"`
+	Name          string     `db:"name"`
+	TokenHash     string     `db:"token_hash"`
+	DisplayPrefix string     `db:"display_prefix"`
+	ReadOnly      bool       `db:"read_only"`
+	CreatedBy     *string    `db:"created_by"`
+	ExpiresAt     *time.Time `db:"expires_at"`
+	LastUsedAt    *time.Time `db:"last_used_at"`
+	RevokedAt     *time.Time `db:"revoked_at"`
+	CreatedAt     time.Time  `db:"created_at"`
+}
+
+const tokenCols = `id, team_id, name, token_hash, display_prefix, read_only, created_by, expires_at, last_used_at, revoked_at, created_at`
+
+// CreateAPIToken inserts a token row and its audit row.
+func (d *DB) CreateAPIToken(ctx context.Context, t *APIToken, audit *AuditEvent) error {
+	t.CreatedAt = d.now()
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, d.q(`INSERT INTO api_tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			t.ID, t.TeamID, t.Name, t.TokenHash, t.DisplayPrefix, t.ReadOnly, t.CreatedBy, tsp(t.ExpiresAt), tsp(t.LastUsedAt), tsp(t.RevokedAt), t.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("db: insert api token: %w", mapErr(err))
+		}
+		return d.insertAudit(ctx, tx, audit)
+	})
+}
+
+// APITokenByHash finds the token whose hash is one of candidates (one per
+// key of the keyring, so tokens survive a master key rotation).
+func (d *DB) APITokenByHash(ctx context.Context, candidates []string) (*APIToken, error) {
+	query, args, err := sqlx.In(`SELECT `+tokenCols+` FROM api_tokens WHERE token_hash IN (?)`, candidates)
+	if err != nil {
+		return nil, fmt.Errorf("db: token by hash: %w", err)
+	}
+	var t APIToken
+	if err := d.x.GetContext(ctx, &t, d.q(query), args...); err != nil {
+		return nil, fmt.Errorf("db: token by hash: %w", mapErr(err))
+	}
+	return &t, nil
+}
+
+// TouchAPIToken records a use, at most once a minute per token, so a busy
+// script does not turn every read into a write.
+func (d *DB) TouchAPIToken(ctx context.Context, id string) error {
+	now := d.now()
+	_, err := d.x.ExecContext(ctx, d.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`),
+		now, id, now.Add(-time.Minute))
+	if err != nil {
+		return fmt.Errorf("db: touch api token: %w", err)
+	}
+	return nil
+}
+
+// ListAPITokens returns a team's tokens, newest first.
+func (d *DB) ListAPITokens(ctx context.Context, teamID string) ([]APIToken, error) {
+	var out []APIToken
+	if err := d.x.SelectContext(ctx, &out, d.q(`SELECT `+tokenCols+` FROM api_tokens WHERE team_id = ? ORDER BY created_at DESC, id DESC`), teamID); err != nil {
+		return nil, fmt.Errorf("db: list api tokens: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,225 @@
+// Package integrations is the domain of Switchboard: the providers, the
+// validation of what each one takes, sealing and hashing of their secrets,
+// and the create / list / revoke / reveal service. It knows nothing of HTTP;
+// the form handler and the JSON handler of a provider call the same
+// validator, so the browser and the API cannot disagree.
+package integrations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	sb "switchboard"
+	"switchboard/access"
+	"switchboard/db"
+	"switchboard/secrets"
+)
+
+// Status values of an integration.
+const (
+	StatusActive   = "active"
+	StatusDisabled = "disabled"
+	StatusRevoked  = "revoked"
+	StatusExpired  = "expired"
+)
+
+// RevealTTL is how long a reveal waits for its one reading.
+const RevealTTL = 10 * time.Minute
+
+// Provider describes one kind of integration for lists and detail pages.
+type Provider struct {
+	// Key is the stored provider value and the URL segment of its form.
+	Key string
+	// Title is shown on cards and lists.
+	Title string
+	// Description is one sentence for the chooser card.
+	Description string
+	// Available is false for providers announced but not built yet.
+	Available bool
+}
+
+// Providers lists every provider in the order the chooser shows them.
+var Providers = []Provider{
+	{Key: ProviderNodeKey, Title: "Node API key", Description: "Generate an API key and secret for one node of a team, with the permissions it needs.", Available: true},
+	{Key: "onepassword", Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team.", Available: false},
+	{Key: "infisical", Title: "Infisical app connection", Description: "Connect Infisical to an app such as GitLab, AWS or PostgreSQL.", Available: false},
+	{Key: "launchdarkly", Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration from its manifest.", Available: false},
+}
+
+// ProviderByKey returns the provider with key, or ok false.
+func ProviderByKey(key string) (Provider, bool) {
+	for _, p := range Providers {
+		if p.Key == key {
+			return p, true
+		}
+	}
+	return Provider{}, false
+}
+
+// Service creates, lists, revokes and reveals integrations.
+type Service struct {
+	store *db.DB
+	keys  *secrets.Keyring
+	log   *slog.Logger
+	// Now is the clock, replaceable in tests.
+	Now func() time.Time
+}
+
+// New returns a Service.
+func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
+	return &Service{store: store, keys: keys, log: log, Now: time.Now}
+}
+
+var errNotFound = sb.Errorf(sb.CodeNotFound, "integration not found")
+
+// Get returns an integration the actor may see; another team's is not found.
+func (s *Service) Get(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, error) {
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return nil, errNotFound
+	}
+	r, err := s.store.IntegrationByID(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, errNotFound
+	} else if err != nil {
+		return nil, sb.Internal(err)
+	}
+	if !actor.CanUseTeam(r.TeamID) {
+		return nil, errNotFound
+	}
+	return r, nil
+}
+
+// ListFilter narrows a list of integrations.
+type ListFilter struct {
+	Provider string
+	NodeID   string
+	TeamID   string
+	Limit    int
+}
+
+// List returns the integrations the actor may see, newest first.
+func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]db.IntegrationRow, error) {
+	filter := db.IntegrationFilter{Provider: f.Provider, NodeID: f.NodeID, Limit: f.Limit}
+	if !actor.IsAdmin() {
+		filter.TeamIDs = append([]string{}, actor.Teams...)
+	}
+	if f.TeamID != "" {
+		if !actor.CanUseTeam(f.TeamID) {
+			return nil, nil
+		}
+		filter.TeamIDs = []string{f.TeamID}
+	}
+	rows, err := s.store.ListIntegrations(ctx, filter)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	return rows, nil
+}
+
+// Revoke ends an integration for good. Revoking a revoked one is a no-op.
+func (s *Service) Revoke(ctx context.Context, actor sb.Actor, id string) error {
+	r, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if actor.ReadOnly {
+		return sb.Errorf(sb.CodeForbidden, "this token is read-only")
+	}
+	audit := access.Audit(actor, "integration.revoke", "integration", r.ID, r.TeamID, map[string]any{"provider": r.Provider, "name": r.Name})
+	if _, err := s.store.RevokeIntegration(ctx, r.ID, audit); err != nil {
+		return sb.Internal(err)
+	}
+	return nil
+}
+
+// RevealField is one value on the reveal screen.
+type RevealField struct {
+	Label string `json:"label"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	// Masked values (supplied secrets) start hidden behind a show toggle;
+	// generated ones are shown in full.
+	Masked bool `json:"masked,omitempty"`
+}
+
+// RevealPayload is what a reveal shows, sealed at rest until its one reading.
+type RevealPayload struct {
+	Title         string        `json:"title"`
+	IntegrationID string        `json:"integration_id,omitempty"`
+	Fields        []RevealField `json:"fields"`
+	// Next is where the page's "Done" button leads.
+	Next string `json:"next"`
+}
+
+func revealAAD(id string) []byte { return []byte("reveal:" + id) }
+
+// NewReveal seals p into a reveal row owned by userID (it is inserted by the
+// caller's store transaction).
+func (s *Service) NewReveal(userID string, integrationID *string, p RevealPayload) (*db.Reveal, error) {
+	id := secrets.RandomID(24)
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	keyID, ct, err := s.keys.Seal(b, revealAAD(id))
+	if err != nil {
+		return nil, err
+	}
+	return &db.Reveal{ID: id, UserID: userID, IntegrationID: integrationID, KeyID: &keyID, Payload: ct, ExpiresAt: s.Now().Add(RevealTTL)}, nil
+}
+
+// CreateReveal stores a reveal that belongs to no integration row (an API
+// token, a set-password link) and returns its id.
+func (s *Service) CreateReveal(ctx context.Context, actor sb.Actor, p RevealPayload, audit *db.AuditEvent) (string, error) {
+	rv, err := s.NewReveal(actor.UserID, nil, p)
+	if err != nil {
+		return "", sb.Internal(err)
+	}
+	if err := s.store.CreateReveal(ctx, rv, audit); err != nil {
+		return "", sb.Internal(err)
+	}
+	return rv.ID, nil
+}
+
+// Reveal hands the payload of reveal id to its owner exactly once. A reveal
+// of another user, or one that never existed, is not found; one already
+// shown or expired is gone.
+func (s *Service) Reveal(ctx context.Context, actor sb.Actor, id string) (*RevealPayload, error) {
+	if actor.UserID == "" || len(id) > 64 {
+		return nil, sb.Errorf(sb.CodeNotFound, "not found")
+	}
+	audit := access.Audit(actor, "reveal.show", "reveal", id, "", nil)
+	rv, err := s.store.ClaimReveal(ctx, id, actor.UserID, audit)
+	if errors.Is(err, db.ErrNotFound) {
+		state, err := s.store.RevealByID(ctx, id)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && state.UserID != actor.UserID) {
+			return nil, sb.Errorf(sb.CodeNotFound, "not found")
+		} else if err != nil {
+			return nil, sb.Internal(err)
+		}
+		if state.RevealedAt != nil {
+			return nil, sb.Errorf(sb.CodeGone, "already shown")
+		}
+		return nil, sb.Errorf(sb.CodeGone, "expired")
+	} else if err != nil {
+		return nil, sb.Internal(err)
+	}
+	if rv.KeyID == nil {
+		return nil, sb.Internal(errors.New("reveal without key id"))
+	}
+	plain, err := s.keys.Open(*rv.KeyID, rv.Payload, revealAAD(id))
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	var p RevealPayload
+	if err := json.Unmarshal(plain, &p); err != nil {
+		return nil, sb.Internal(err)
+	}
+	return &p, nil
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,187 @@
+/*
+ * Switchboard client behaviour.
+ *
+ * The Content-Security-Policy is `script-src 'self'`, so there are no inline
+ * scripts or on* attributes anywhere: every behaviour is declared with data-*
+ * attributes and wired up here through event delegation on document, which
+ * also covers content that htmx swaps in later.
+ *
+ *   <button type="button" data-copy="#id">Copy</button>
+ *       Copies #id's value (form fields) or textContent to the clipboard;
+ *       for a masked element (see below) its data-value, not the mask.
+ *   <button type="button" data-toggle-secret="#id">Show</button>
+ *       Toggles an <input> between type=password and type=text, or swaps
+ *       another element's text between its data-masked and data-value.
+ *   <form data-confirm="Delete this key?">
+ *       Asks before submitting; cancelling stops the submit.
+ *   <meta name="csrf-token" content="...">
+ *       Sent as the X-CSRF-Token header on every htmx request.
+ *
+ * Plain ES2017, no build step.
+ */
+(function () {
+  'use strict';
+
+  var root = document.documentElement;
+  root.classList.add('js');
+
+  var COPIED_MS = 2000;
+
+  function closest(el, selector) {
+    while (el && el.nodeType !== 1) {
+      el = el.parentNode;
+    }
+    return el && el.closest ? el.closest(selector) : null;
+  }
+
+  function findTarget(selector) {
+    if (!selector) {
+      return null;
+    }
+    try {
+      return document.querySelector(selector);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function isFormField(el) {
+    var tag = el.tagName;
+    return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
+  }
+
+  // ---- Copy to clipboard -------------------------------------------------
+
+  function copyWithTextarea(text) {
+    var ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    // Kept out of sight with a class rather than an inline style (the CSP
+    // forbids those); it is removed again straight away.
+    ta.setAttribute('aria-hidden', 'true');
+    ta.setAttribute('tabindex', '-1');
+    ta.className = 'sr-only';
+    document.body.appendChild(ta);
+    var ok = false;
+    try {
+      ta.select();
+      ta.setSelectionRange(0, text.length);
+      ok = document.execCommand('copy');
+    } catch (e) {
+      ok = false;
+    }
+    document.body.removeChild(ta);
+    return ok ? Promise.resolve() : Promise.reject(new Error('copy failed'));
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () {
+        return copyWithTextarea(text);
+      });
+    }
+    return copyWithTextarea(text);
+  }
+
+  function flashButton(button, label) {
+    if (!button.hasAttribute('data-copy-label')) {
+      button.setAttribute('data-copy-label', button.textContent);
+    }
+    clearTimeout(button._switchboardCopyTimer);
+    button.textContent = label;
+    button._switchboardCopyTimer = setTimeout(function () {
+      button.textContent = button.getAttribute('data-copy-label');
+      button.removeAttribute('data-copy-label');
+    }, COPIED_MS);
+  }
+
+  function onCopy(button) {
+    var target = findTarget(button.getAttribute('data-copy'));
+    if (!target) {
+      return;
+    }
+    var text = isFormField(target) ? target.value : target.textContent;
+    // A masked secret holds the real value in data-value.
+    if (!isFormField(target) && target.hasAttribute('data-value')) {
+      text = target.getAttribute('data-value');
+    }
+    copyText(text).then(
+      function () {
+        flashButton(button, 'Copied');
+      },
+      function () {
+        flashButton(button, 'Copy failed');
+      }
+    );
+  }
+
+  // ---- Show / hide secrets -----------------------------------------------
+
+  function onToggleSecret(button) {
+    var target = findTarget(button.getAttribute('data-toggle-secret'));
+    if (!target) {
+      return;
+    }
+    var shown;
+    if (target.tagName === 'INPUT') {
+      shown = target.type === 'password';
+      target.type = shown ? 'text' : 'password';
+    } else {
+      var masked = target.getAttribute('data-masked');
+      var value = target.getAttribute('data-value');
+      if (value === null) {
+        return;
+      }
+      shown = target.textContent !== value;
+      target.textContent = shown ? value : masked || '';
+    }
+    button.textContent = shown ? 'Hide' : 'Show';
+    button.setAttribute('aria-pressed', shown ? 'true' : 'false');
+  }
+
+  document.addEventListener('click', function (event) {
+    var button = closest(event.target, '[data-copy]');
+    if (button) {
+      event.preventDefault();
+      onCopy(button);
+      return;
+    }
+    button = closest(event.target, '[data-toggle-secret]');
+    if (button) {
+      event.preventDefault();
+      onToggleSecret(button);
+    }
+  });
+
+  // ---- Confirm before submit ---------------------------------------------
+
+  // Capture phase, so a cancelled confirm stops the submit before htmx (which
+  // listens for submit on the form itself) sees it.
+  document.addEventListener(
+    'submit',
+    function (event) {
+      var form = event.target;
+      if (!form || !form.hasAttribute || !form.hasAttribute('data-confirm')) {
+        return;
+      }
+      if (!window.confirm(form.getAttribute('data-confirm'))) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true
+  );
+
+  // ---- CSRF token for htmx -----------------------------------------------
+
+  document.addEventListener('htmx:configRequest', function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!meta) {
+      return;
+    }
+    var token = meta.getAttribute('content');
+    if (token && event.detail && event.detail.headers) {
+      event.detail.headers['X-CSRF-Token'] = token;
+    }
+  });
+})();
