@@ -94,3 +94,15 @@ func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Ac
 	}
 	return sb.Actor{TokenID: t.ID, Email: "token " + t.Name, Role: sb.RoleSupport, Teams: []string{t.TeamID}, ReadOnly: t.ReadOnly, IP: m.IP, UserAgent: m.UserAgent}, nil
 }
+
+// Tokens lists a team's API tokens (never their values).
+func (s *Service) Tokens(ctx context.Context, actor sb.Actor, teamID string) ([]db.APIToken, error) {
+	if _, err := s.Team(ctx, actor, teamID); err != nil {
+		return nil, err
+	}
+	ts, err := s.store.ListAPITokens(ctx, teamID)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	return ts, nil
+}

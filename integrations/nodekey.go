@@ -43,6 +43,8 @@ var Permissions = []Permission{
 
 // NodeKeyInput is what creating a node API key takes, from the form or the API.
 type NodeKeyInput struct {
+	// TeamID, when set (the form sends it), must be the node's team.
+	TeamID      string
 	NodeID      string
 	Name        string
 	Permissions []string
@@ -140,6 +142,9 @@ func (s *Service) CreateNodeKey(ctx context.Context, actor sb.Actor, in NodeKeyI
 	} else if err != nil {
 		return nil, sb.Internal(err)
 	}
+	if in.TeamID != "" && in.TeamID != node.TeamID {
+		return nil, &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"node_id": "is not a node of the chosen team"}}
+	}
 	if actor.ReadOnly {
 		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
 	}
@@ -225,4 +230,15 @@ func (s *Service) VerifyNodeSecret(r *db.IntegrationRow, secret string) bool {
 		return false
 	}
 	return s.keys.VerifyMAC("node-secret", []byte(secret), *r.SecretHash)
+}
+
+// CheckNode returns not found unless the node exists and the actor may use its team.
+func (s *Service) CheckNode(ctx context.Context, actor sb.Actor, nodeID string) error {
+	node, err := s.store.NodeByID(ctx, nodeID)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !actor.CanUseTeam(node.TeamID)) {
+		return sb.Errorf(sb.CodeNotFound, "node not found")
+	} else if err != nil {
+		return sb.Internal(err)
+	}
+	return nil
 }

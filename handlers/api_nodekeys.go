@@ -1,0 +1,176 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/integrations"
+)
+
+// nodeKeyRequest is the body of POST /api/v1/integrations, as the seed has it.
+type nodeKeyRequest struct {
+	NodeID      *string  `json:"node_id"`
+	Name        *string  `json:"name"`
+	Permissions []string `json:"permissions"`
+	ExpiresAt   *string  `json:"expires_at"`
+}
+
+// nodeKeyResponse is a node key in the family's shape; Secret only on create.
+type nodeKeyResponse struct {
+	ID          string   `json:"id"`
+	NodeID      string   `json:"node_id"`
+	Name        string   `json:"name"`
+	APIKey      string   `json:"api_key"`
+	Secret      string   `json:"secret,omitempty"`
+	Permissions []string `json:"permissions"`
+	ExpiresAt   *string  `json:"expires_at"`
+	CreatedAt   string   `json:"created_at"`
+	Status      string   `json:"status,omitempty"`
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func nodeKeyJSON(k integrations.NodeKey) nodeKeyResponse {
+	r := nodeKeyResponse{ID: k.ID, NodeID: k.NodeID, Name: k.Name, APIKey: k.APIKey, Permissions: k.Permissions, CreatedAt: rfc3339(k.CreatedAt)}
+	if k.ExpiresAt != nil {
+		s := rfc3339(*k.ExpiresAt)
+		r.ExpiresAt = &s
+	}
+	return r
+}
+
+// decodeJSON reads a JSON object body into dst, naming the field of a type
+// mismatch.
+func decodeJSON(c *fiber.Ctx, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{te.Field: "must be a " + jsonType(te.Type.Kind().String())}}
+		}
+		if errors.Is(err, io.EOF) {
+			return sb.Errorf(sb.CodeInvalid, "the request body must be a JSON object")
+		}
+		return sb.Errorf(sb.CodeInvalid, "the request body is not valid JSON")
+	}
+	if dec.More() {
+		return sb.Errorf(sb.CodeInvalid, "the request body must hold one JSON object")
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "slice":
+		return "JSON array"
+	case "ptr", "string":
+		return "string"
+	case "struct", "map":
+		return "JSON object"
+	default:
+		return kind
+	}
+}
+
+// APINodeKeyCreate is POST /api/v1/integrations: 201 with the secret, once.
+func (h *Handlers) APINodeKeyCreate(c *fiber.Ctx) error {
+	var req nodeKeyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return nodeAPIError(c, err)
+	}
+	in := integrations.NodeKeyInput{Permissions: req.Permissions}
+	v := sb.Validation{}
+	if req.NodeID != nil {
+		in.NodeID = *req.NodeID
+	}
+	if req.Name != nil {
+		in.Name = *req.Name
+	}
+	if req.ExpiresAt != nil && *req.ExpiresAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, *req.ExpiresAt)
+		if err != nil {
+			v.Add("expires_at", "must be an ISO 8601 date-time such as 2026-12-31T23:59:59Z")
+		} else {
+			in.ExpiresAt = &t
+		}
+	}
+	if err := integrations.ValidateNodeKey(&in, h.Integrations.Now()); err != nil {
+		for f, m := range sb.AsError(err).Fields {
+			v.Add(f, m)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nodeAPIError(c, err)
+	}
+	created, err := h.Integrations.CreateNodeKey(c.UserContext(), Actor(c), in, false)
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
+	resp := nodeKeyJSON(created.NodeKey)
+	resp.Secret = created.Secret
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(resp)
+}
+
+// APINodeKeyList is GET /api/v1/integrations[?node_id=].
+func (h *Handlers) APINodeKeyList(c *fiber.Ctx) error {
+	ctx, actor := c.UserContext(), Actor(c)
+	nodeID := c.Query("node_id")
+	if nodeID != "" {
+		in := integrations.NodeKeyInput{NodeID: nodeID, Name: "x"}
+		if err := integrations.ValidateNodeKey(&in, h.Integrations.Now()); err != nil {
+			return nodeAPIError(c, err)
+		}
+		if err := h.Integrations.CheckNode(ctx, actor, nodeID); err != nil {
+			return nodeAPIError(c, err)
+		}
+	}
+	rows, err := h.Integrations.List(ctx, actor, integrations.ListFilter{Provider: integrations.ProviderNodeKey, NodeID: nodeID, Limit: 500})
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
+	out := make([]nodeKeyResponse, 0, len(rows))
+	for i := range rows {
+		k, _ := integrations.NodeKeyOf(&rows[i])
+		r := nodeKeyJSON(k)
+		r.Status = k.Status
+		out = append(out, r)
+	}
+	return c.JSON(fiber.Map{"integrations": out})
+}
+
+// APINodeKeyShow is GET /api/v1/integrations/{id}; it never carries the secret.
+func (h *Handlers) APINodeKeyShow(c *fiber.Ctx) error {
+	r, err := h.Integrations.Get(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
+	k, ok := integrations.NodeKeyOf(r)
+	if !ok {
+		return nodeAPIError(c, sb.Errorf(sb.CodeNotFound, "integration not found"))
+	}
+	resp := nodeKeyJSON(k)
+	resp.Status = k.Status
+	return c.JSON(resp)
+}
+
+// APINodeKeyDelete is DELETE /api/v1/integrations/{id}: it revokes the key.
+func (h *Handlers) APINodeKeyDelete(c *fiber.Ctx) error {
+	ctx, actor := c.UserContext(), Actor(c)
+	r, err := h.Integrations.Get(ctx, actor, c.Params("id"))
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
+	if _, ok := integrations.NodeKeyOf(r); !ok {
+		return nodeAPIError(c, sb.Errorf(sb.CodeNotFound, "integration not found"))
+	}
+	if err := h.Integrations.Revoke(ctx, actor, r.ID); err != nil {
+		return nodeAPIError(c, err)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

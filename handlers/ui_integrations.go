@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"switchboard/db"
+	"switchboard/integrations"
+	"switchboard/views"
+)
+
+func providerTitle(key string) string {
+	if p, ok := integrations.ProviderByKey(key); ok {
+		return p.Title
+	}
+	return key
+}
+
+// IntegrationsList shows every integration the viewer may see.
+func (h *Handlers) IntegrationsList(c *fiber.Ctx) error {
+	rows, err := h.Integrations.List(c.UserContext(), Actor(c), integrations.ListFilter{Limit: 200})
+	if err != nil {
+		return uiError(c, err)
+	}
+	items := make([]views.IntegrationItem, len(rows))
+	for i, r := range rows {
+		items[i] = views.IntegrationItem{
+			ID: r.ID, Provider: providerTitle(r.Provider), Name: r.Name, Team: r.TeamName,
+			CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, Status: displayStatus(&r),
+		}
+		if r.NodeName != nil {
+			items[i].Node = *r.NodeName
+		}
+	}
+	return page(c, fiber.StatusOK, "Integrations", "integrations", views.IntegrationsList(items), nil)
+}
+
+func displayStatus(r *db.IntegrationRow) string {
+	if k, ok := integrations.NodeKeyOf(r); ok {
+		return k.Status
+	}
+	return r.Status
+}
+
+// NewIntegration shows the provider chooser.
+func (h *Handlers) NewIntegration(c *fiber.Ctx) error {
+	cards := make([]views.ProviderCard, len(integrations.Providers))
+	for i, p := range integrations.Providers {
+		cards[i] = views.ProviderCard{Key: p.Key, Title: p.Title, Description: p.Description, Available: p.Available}
+	}
+	return page(c, fiber.StatusOK, "New integration", "integrations", views.NewIntegration(cards), nil)
+}
+
+// IntegrationShow shows one integration (never its secret).
+func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
+	r, err := h.Integrations.Get(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	d := views.IntegrationDetail{ID: r.ID, Name: r.Name, Provider: providerTitle(r.Provider), Status: displayStatus(r), CSRF: csrf(c)}
+	d.Details = append(d.Details, views.Detail{Label: "Team", Value: r.TeamName}, views.Detail{Label: "ID", Value: r.ID, Mono: true})
+	if k, ok := integrations.NodeKeyOf(r); ok {
+		node := ""
+		if r.NodeName != nil {
+			node = *r.NodeName
+		}
+		perms := strings.Join(k.Permissions, ", ")
+		if perms == "" {
+			perms = "none"
+		}
+		d.Details = append(d.Details,
+			views.Detail{Label: "Node", Value: node},
+			views.Detail{Label: "API key", Value: k.APIKey, Mono: true},
+			views.Detail{Label: "Secret", Value: "stored as a keyed hash; shown once at creation"},
+			views.Detail{Label: "Permissions", Value: perms, Mono: true},
+			views.Detail{Label: "Expires", Value: views.FormatTimePtr(k.ExpiresAt, "never")},
+		)
+	}
+	d.Details = append(d.Details,
+		views.Detail{Label: "Created by", Value: r.CreatedBy},
+		views.Detail{Label: "Created", Value: views.FormatTime(r.CreatedAt)},
+	)
+	if r.RevokedAt != nil {
+		d.Details = append(d.Details, views.Detail{Label: "Revoked", Value: views.FormatTime(*r.RevokedAt)})
+	}
+	d.CanRevoke = r.Status != integrations.StatusRevoked
+	return page(c, fiber.StatusOK, r.Name, "integrations", views.IntegrationPage(d), nil)
+}
+
+// IntegrationRevoke revokes an integration from its detail page.
+func (h *Handlers) IntegrationRevoke(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if err := h.Integrations.Revoke(c.UserContext(), Actor(c), id); err != nil {
+		return uiError(c, err)
+	}
+	flash(c, "success", "The integration is revoked. Anything using it stops working now.")
+	return redirect(c, "/integrations/"+id)
+}

@@ -1,0 +1,129 @@
+package handlers
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/integrations"
+	"switchboard/views"
+)
+
+type nodeKeyForm struct {
+	TeamID      string   `form:"team_id"`
+	NodeID      string   `form:"node_id"`
+	Name        string   `form:"name"`
+	Permissions []string `form:"permissions"`
+	ExpiresAt   string   `form:"expires_at"`
+}
+
+// datetimeLayouts are what an <input type="datetime-local"> sends.
+var datetimeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339}
+
+func parseFormTime(s string) (*time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	for _, l := range datetimeLayouts {
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			return &t, true
+		}
+	}
+	return nil, false
+}
+
+// nodeKeyModel builds the form's model: the teams the viewer may use and,
+// once a team is chosen, its nodes.
+func (h *Handlers) nodeKeyModel(c *fiber.Ctx, f nodeKeyForm, errs views.Errors) (views.NodeKeyForm, error) {
+	actor := Actor(c)
+	m := views.NodeKeyForm{CSRF: csrf(c), TeamID: f.TeamID, NodeID: f.NodeID, Name: f.Name, ExpiresAt: f.ExpiresAt, Errors: errs,
+		MinExpiry: h.Integrations.Now().UTC().Format("2006-01-02T15:04")}
+	teams, err := h.Access.Teams(c.UserContext(), actor)
+	if err != nil {
+		return m, err
+	}
+	for _, t := range teams {
+		m.Teams = append(m.Teams, views.Option{Value: t.ID, Label: t.Name})
+	}
+	if len(teams) == 1 && m.TeamID == "" {
+		m.TeamID = teams[0].ID
+	}
+	if m.TeamID != "" {
+		nodes, err := h.Access.Nodes(c.UserContext(), actor, m.TeamID)
+		if sb.ErrorCode(err) == sb.CodeNotFound {
+			m.TeamID = ""
+		} else if err != nil {
+			return m, err
+		}
+		for _, n := range nodes {
+			m.Nodes = append(m.Nodes, views.Option{Value: n.ID, Label: n.Name})
+		}
+	}
+	for _, p := range integrations.Permissions {
+		m.Permissions = append(m.Permissions, views.PermissionOption{Name: p.Name, Description: p.Description, Checked: slices.Contains(f.Permissions, p.Name)})
+	}
+	return m, nil
+}
+
+// NodeKeyNew shows the node key form; team_id and node_id in the query
+// preselect (the no-JavaScript way to load a team's nodes).
+func (h *Handlers) NodeKeyNew(c *fiber.Ctx) error {
+	var f nodeKeyForm
+	if err := h.decodeForm(c, &f); err != nil {
+		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
+	}
+	m, err := h.nodeKeyModel(c, f, nil)
+	if err != nil {
+		return uiError(c, err)
+	}
+	return page(c, fiber.StatusOK, "New node API key", "integrations", views.NodeKeyPage(m), nil)
+}
+
+// NodeKeyNodes answers the htmx request of the team select with the node field.
+func (h *Handlers) NodeKeyNodes(c *fiber.Ctx) error {
+	m, err := h.nodeKeyModel(c, nodeKeyForm{TeamID: c.Query("team_id")}, nil)
+	if err != nil {
+		return uiError(c, err)
+	}
+	c.Vary("HX-Request")
+	return render(c, fiber.StatusOK, views.NodeField(m))
+}
+
+// NodeKeyCreate creates the key and sends the browser to its reveal.
+func (h *Handlers) NodeKeyCreate(c *fiber.Ctx) error {
+	var f nodeKeyForm
+	if err := h.decodeForm(c, &f); err != nil {
+		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
+	}
+	expires, ok := parseFormTime(f.ExpiresAt)
+	var created *integrations.NodeKeyCreated
+	var err error
+	if !ok {
+		err = &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"expires_at": "must be a date and time like 2026-12-31T23:59"}}
+	} else {
+		created, err = h.Integrations.CreateNodeKey(c.UserContext(), Actor(c),
+			integrations.NodeKeyInput{TeamID: f.TeamID, NodeID: f.NodeID, Name: f.Name, Permissions: f.Permissions, ExpiresAt: expires}, true)
+	}
+	if err != nil {
+		errs, ok := fieldErrors(err)
+		if !ok && sb.ErrorCode(err) != sb.CodeNotFound {
+			return uiError(c, err)
+		}
+		if !ok {
+			errs = views.Errors{"node_id": "choose a node of this team"}
+		}
+		if _, bad := errs["team_id"]; bad {
+			f.TeamID = ""
+		}
+		m, merr := h.nodeKeyModel(c, f, errs)
+		if merr != nil {
+			return uiError(c, merr)
+		}
+		m.Alert = "The key was not created: fix the fields marked below."
+		return page(c, fiber.StatusUnprocessableEntity, "New node API key", "integrations", views.NodeKeyPage(m), views.NodeKeyFormFragment(m))
+	}
+	return redirect(c, "/reveal/"+created.RevealID)
+}

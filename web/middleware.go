@@ -1,0 +1,194 @@
+package web
+
+import (
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"crypto/subtle"
+
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/access"
+	"switchboard/db"
+	"switchboard/handlers"
+	"switchboard/secrets"
+	"switchboard/web/session"
+)
+
+type middleware struct {
+	log      *slog.Logger
+	sessions *session.Store
+	access   *access.Service
+	store    *db.DB
+	secure   bool
+}
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// sensitiveRoutes carry a secret in their path; their logs show the route
+// pattern only.
+var sensitiveRoutes = map[string]bool{"/setup/:token": true, "/reveal/:id": true}
+
+// requestLog gives every request an id (a caller's X-Request-ID if it is
+// sane), a logger carrying it, and one log line when it ends. Query strings
+// and bodies are never logged.
+func (m *middleware) requestLog(c *fiber.Ctx) error {
+	start := time.Now()
+	id := c.Get(fiber.HeaderXRequestID)
+	if !requestIDRE.MatchString(id) {
+		id = secrets.RandomID(12)
+	}
+	c.Set(fiber.HeaderXRequestID, id)
+	log := m.log.With("request_id", id)
+	c.Locals(handlers.LocalLogger, log)
+	err := c.Next()
+	if err != nil {
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	path := c.Path()
+	if sensitiveRoutes[c.Route().Path] {
+		path = c.Route().Path
+	}
+	log.Info("request", "method", c.Method(), "path", path, "status", c.Response().StatusCode(),
+		"duration_ms", time.Since(start).Milliseconds(), "ip", c.IP())
+	return nil
+}
+
+// securityHeaders sets a strict CSP (no inline script or style), framing and
+// sniffing protections, and no-store on everything but static assets: pages
+// show team data and reveals show secrets.
+func (m *middleware) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if m.secure {
+		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	if !strings.HasPrefix(c.Path(), "/static/") {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
+	return c.Next()
+}
+
+// refuseEncodedBodies refuses compressed request bodies: Fiber v2 inflates
+// them with no limit on the inflated size.
+func (m *middleware) refuseEncodedBodies(c *fiber.Ctx) error {
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return c.Status(fiber.StatusUnsupportedMediaType).SendString("compressed request bodies are not accepted")
+	}
+	return c.Next()
+}
+
+// session loads the cookie session and the signed-in user, and saves the
+// cookie after the handler when it changed.
+func (m *middleware) session(c *fiber.Ctx) error {
+	s := m.sessions.Load(c)
+	if uid := s.UserID(); uid != "" {
+		actor, err := m.access.ActorForSession(c.UserContext(), uid, s.Generation(), handlers.Meta(c))
+		switch sb.ErrorCode(err) {
+		case "":
+		case sb.CodeUnauthorized:
+			s.SignOut()
+		default:
+			return err
+		}
+		if err == nil {
+			c.Locals(handlers.LocalActor, actor)
+		}
+	}
+	err := c.Next()
+	if serr := m.sessions.Save(c, s); serr != nil {
+		handlers.Logger(c).Error("save session", "err", serr)
+	}
+	return err
+}
+
+// csrf checks every state-changing browser request: the session's token in
+// the _csrf field or the X-CSRF-Token header (htmx), and a same-origin
+// Origin header when the browser sends one.
+func (m *middleware) csrf(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != "null" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host != c.Hostname() {
+			return forbidden(c, "cross-origin request refused")
+		}
+	}
+	if c.Get("Sec-Fetch-Site") == "cross-site" {
+		return forbidden(c, "cross-site request refused")
+	}
+	token := c.Get("X-CSRF-Token")
+	if token == "" {
+		token = string(c.Request().PostArgs().Peek("_csrf"))
+	}
+	want := session.From(c).CSRF()
+	if token == "" || want == "" || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
+		return forbidden(c, "the form expired or was sent from another site: reload the page and try again")
+	}
+	return c.Next()
+}
+
+func forbidden(c *fiber.Ctx, msg string) error {
+	c.Status(fiber.StatusForbidden)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.SendString("403 Forbidden: " + msg)
+}
+
+// requireUser sends anonymous visitors to the sign-in page.
+func (m *middleware) requireUser(c *fiber.Ctx) error {
+	if handlers.Actor(c).UserID != "" {
+		return c.Next()
+	}
+	if s := session.From(c); s != nil && s.Expired {
+		s.AddFlash("info", "Your session ended. Sign in again.")
+	}
+	to := "/sign-in"
+	if c.Method() == fiber.MethodGet && c.Path() != "/" {
+		to += "?next=" + url.QueryEscape(c.OriginalURL())
+	}
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", to)
+		return c.SendStatus(fiber.StatusUnauthorized)
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// requireAdmin answers 404 to non-admins: the page does not exist for them.
+func (m *middleware) requireAdmin(c *fiber.Ctx) error {
+	if handlers.Actor(c).IsAdmin() {
+		return c.Next()
+	}
+	return handlers.NotFoundPage(c)
+}
+
+// apiAuth authenticates a team API token sent as Authorization: Bearer
+// (or a bare Authorization value) and answers 401 in the family's shape.
+func (m *middleware) apiAuth(writeErr func(*fiber.Ctx, error) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		h := strings.TrimSpace(c.Get(fiber.HeaderAuthorization))
+		token := h
+		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			token = strings.TrimSpace(h[7:])
+		}
+		if token == "" {
+			return writeErr(c, sb.Errorf(sb.CodeUnauthorized, "missing API token: send Authorization: Bearer <token>"))
+		}
+		actor, err := m.access.Authenticate(c.UserContext(), token, handlers.Meta(c))
+		if err != nil {
+			return writeErr(c, err)
+		}
+		c.Locals(handlers.LocalActor, actor)
+		return c.Next()
+	}
+}

@@ -1,0 +1,202 @@
+// Package session keeps a browser session in a gorilla/sessions cookie
+// (authenticated and encrypted with keys derived from the master key) under
+// Fiber. A cookie cannot be revoked by itself, so it carries the user's
+// session generation, which every request checks against the user row:
+// disabling a user or changing a password bumps it and ends every session.
+package session
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/sessions"
+	"switchboard/secrets"
+)
+
+const localsKey = "switchboard.session"
+
+// Store reads and writes session cookies.
+type Store struct {
+	cookies  *sessions.CookieStore
+	name     string
+	Idle     time.Duration
+	Absolute time.Duration
+	// Now is the clock, replaceable in tests.
+	Now func() time.Time
+}
+
+// NewStore returns a Store whose cookie keys derive from keys (every key of
+// the ring decodes, the active one encodes, so a master key rotation keeps
+// sessions). secure sets the Secure flag and the __Host- name prefix.
+func NewStore(keys *secrets.Keyring, secure bool, idle, absolute time.Duration) *Store {
+	var pairs [][]byte
+	hashKeys := keys.DeriveAll("session/hash")
+	blockKeys := keys.DeriveAll("session/block")
+	for i := range hashKeys {
+		pairs = append(pairs, hashKeys[i], blockKeys[i])
+	}
+	cs := sessions.NewCookieStore(pairs...)
+	cs.Options = &sessions.Options{Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	cs.MaxAge(int(absolute / time.Second))
+	name := "switchboard"
+	if secure {
+		name = "__Host-switchboard"
+	}
+	return &Store{cookies: cs, name: name, Idle: idle, Absolute: absolute, Now: time.Now}
+}
+
+// Session is one request's session.
+type Session struct {
+	s     *sessions.Session
+	dirty bool
+	// Expired is set when the request carried a signed-in session that timed out.
+	Expired bool
+}
+
+// Load decodes the request's cookie. A missing, forged or undecodable
+// cookie gives a new empty session, never an error. An idle or absolute
+// timeout signs the session out.
+func (st *Store) Load(c *fiber.Ctx) *Session {
+	req := &http.Request{Header: http.Header{}}
+	if v := c.Get(fiber.HeaderCookie); v != "" {
+		req.Header.Set("Cookie", v)
+	}
+	s, err := st.cookies.New(req, st.name)
+	if err != nil {
+		s, _ = st.cookies.New(&http.Request{Header: http.Header{}}, st.name)
+	}
+	sess := &Session{s: s}
+	if sess.UserID() != "" {
+		now := st.Now().Unix()
+		started, seen := sess.int64("started"), sess.int64("seen")
+		if now-seen > int64(st.Idle/time.Second) || now-started > int64(st.Absolute/time.Second) {
+			sess.signOut()
+			sess.Expired = true
+		} else if now-seen >= 60 {
+			sess.s.Values["seen"] = now
+			sess.dirty = true
+		}
+	}
+	if sess.CSRF() == "" {
+		sess.s.Values["csrf"] = secrets.RandomID(32)
+		sess.dirty = true
+	}
+	c.Locals(localsKey, sess)
+	return sess
+}
+
+// From returns the request's session (Load must have run).
+func From(c *fiber.Ctx) *Session {
+	s, _ := c.Locals(localsKey).(*Session)
+	return s
+}
+
+// Save writes the cookie when the session changed, adding (never setting)
+// the Set-Cookie header so other cookies survive.
+func (st *Store) Save(c *fiber.Ctx, s *Session) error {
+	if s == nil || !s.dirty {
+		return nil
+	}
+	w := headerWriter{h: http.Header{}}
+	if err := st.cookies.Save(&http.Request{Header: http.Header{}}, w, s.s); err != nil {
+		return err
+	}
+	for _, v := range w.h.Values("Set-Cookie") {
+		c.Response().Header.Add(fiber.HeaderSetCookie, v)
+	}
+	s.dirty = false
+	return nil
+}
+
+// headerWriter is the http.ResponseWriter gorilla/sessions writes cookies to.
+type headerWriter struct{ h http.Header }
+
+func (w headerWriter) Header() http.Header         { return w.h }
+func (w headerWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w headerWriter) WriteHeader(int)             {}
+
+func (s *Session) str(k string) string {
+	v, _ := s.s.Values[k].(string)
+	return v
+}
+
+func (s *Session) int64(k string) int64 {
+	v, _ := s.s.Values[k].(int64)
+	return v
+}
+
+// UserID is the signed-in user, empty when signed out.
+func (s *Session) UserID() string { return s.str("uid") }
+
+// Generation is the user's session generation at sign-in.
+func (s *Session) Generation() int { return int(s.int64("gen")) }
+
+// CSRF is the session's anti-forgery token.
+func (s *Session) CSRF() string { return s.str("csrf") }
+
+// SignIn starts a new session for a user: every old value (and so the
+// pre-sign-in identity and CSRF token) is dropped and a new session id minted.
+func (s *Session) SignIn(userID string, generation int, now time.Time) {
+	for k := range s.s.Values {
+		delete(s.s.Values, k)
+	}
+	s.s.Values["sid"] = secrets.RandomID(16)
+	s.s.Values["uid"] = userID
+	s.s.Values["gen"] = int64(generation)
+	s.s.Values["started"] = now.Unix()
+	s.s.Values["seen"] = now.Unix()
+	s.s.Values["csrf"] = secrets.RandomID(32)
+	s.dirty = true
+}
+
+// SignOut drops the user from the session and mints a new CSRF token.
+func (s *Session) SignOut() { s.signOut() }
+
+func (s *Session) signOut() {
+	flashes := s.s.Values["flash"]
+	for k := range s.s.Values {
+		delete(s.s.Values, k)
+	}
+	if flashes != nil {
+		s.s.Values["flash"] = flashes
+	}
+	s.s.Values["csrf"] = secrets.RandomID(32)
+	s.dirty = true
+}
+
+// Flash is a message for the next page.
+type Flash struct {
+	Kind    string
+	Message string
+}
+
+// AddFlash queues a message for the next rendered page.
+func (s *Session) AddFlash(kind, msg string) {
+	list, _ := s.s.Values["flash"].([]string)
+	s.s.Values["flash"] = append(list, kind+"\x00"+msg)
+	s.dirty = true
+}
+
+// TakeFlashes returns and clears the queued messages.
+func (s *Session) TakeFlashes() []Flash {
+	list, _ := s.s.Values["flash"].([]string)
+	if len(list) == 0 {
+		return nil
+	}
+	delete(s.s.Values, "flash")
+	s.dirty = true
+	out := make([]Flash, 0, len(list))
+	for _, v := range list {
+		for i := 0; i < len(v); i++ {
+			if v[i] == 0 {
+				out = append(out, Flash{Kind: v[:i], Message: v[i+1:]})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Name is the cookie name.
+func (st *Store) Name() string { return st.name }

@@ -1,0 +1,142 @@
+// Package web builds Switchboard's Fiber app: the middleware (request ids
+// and logs, security headers, body limits, sessions, CSRF, authentication)
+// and the one route table, readable top to bottom.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	sb "switchboard"
+	"switchboard/access"
+	"switchboard/db"
+	"switchboard/handlers"
+	"switchboard/integrations"
+	"switchboard/secrets"
+	"switchboard/static"
+	"switchboard/web/session"
+)
+
+// Config is what the app needs to serve.
+type Config struct {
+	// BaseURL is the public URL; https turns on Secure cookies and HSTS.
+	BaseURL string
+	// SessionIdle and SessionAbsolute bound a browser session.
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+}
+
+// App is the assembled application.
+type App struct {
+	Fiber    *fiber.App
+	Access   *access.Service
+	Services *integrations.Service
+	Sessions *session.Store
+}
+
+// New assembles the app over an open, migrated store.
+func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App {
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = 2 * time.Hour
+	}
+	if cfg.SessionAbsolute == 0 {
+		cfg.SessionAbsolute = 12 * time.Hour
+	}
+	secure := strings.HasPrefix(cfg.BaseURL, "https://")
+	acc := access.New(store, keys, log)
+	svc := integrations.New(store, keys, log)
+	sessions := session.NewStore(keys, secure, cfg.SessionIdle, cfg.SessionAbsolute)
+	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Store: store, Log: log})
+
+	app := fiber.New(fiber.Config{
+		AppName:               "switchboard",
+		Immutable:             true, // values from c.Params etc. stay valid after the handler
+		BodyLimit:             1 << 20,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(log),
+	})
+	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store}
+
+	app.Use(m.requestLog, m.securityHeaders, m.refuseEncodedBodies)
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := store.Ping(ctx); err != nil {
+			handlers.Logger(c).Warn("readiness check failed", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
+		}
+		return c.SendString("ok")
+	})
+	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 300}))
+	app.Get("/openapi.json", handlers.OpenAPI)
+
+	// JSON API: team API tokens, no cookies, no CSRF.
+	nodeAPI := app.Group("/api/v1/integrations", m.apiAuth(handlers.NodeAPIError))
+	nodeAPI.Post("/", h.APINodeKeyCreate)
+	nodeAPI.Get("/", h.APINodeKeyList)
+	nodeAPI.Get("/:id", h.APINodeKeyShow)
+	nodeAPI.Delete("/:id", h.APINodeKeyDelete)
+	app.Use("/api", func(c *fiber.Ctx) error {
+		return handlers.NodeAPIError(c, sb.Errorf(sb.CodeNotFound, "no such API route"))
+	})
+
+	// Browser pages: session cookie, CSRF on every state change.
+	ui := app.Group("", m.session, m.csrf)
+	ui.Get("/sign-in", h.SignInPage)
+	ui.Post("/sign-in", h.SignIn)
+	ui.Post("/sign-out", h.SignOut)
+	ui.Get("/setup/:token", h.SetupPage)
+	ui.Post("/setup/:token", h.Setup)
+
+	signedIn := ui.Group("", m.requireUser)
+	signedIn.Get("/", h.Home)
+	signedIn.Get("/integrations", h.IntegrationsList)
+	signedIn.Get("/integrations/new", h.NewIntegration)
+	signedIn.Get("/integrations/new/node-api-key", h.NodeKeyNew)
+	signedIn.Get("/integrations/new/node-api-key/nodes", h.NodeKeyNodes)
+	signedIn.Post("/integrations/new/node-api-key", h.NodeKeyCreate)
+	signedIn.Get("/integrations/:id", h.IntegrationShow)
+	signedIn.Post("/integrations/:id/revoke", h.IntegrationRevoke)
+	signedIn.Get("/reveal/:id", h.RevealShow)
+
+	admin := signedIn.Group("", m.requireAdmin)
+	admin.Get("/teams", h.TeamsList)
+	admin.Post("/teams", h.TeamCreate)
+	admin.Get("/teams/:id", h.TeamShow)
+	admin.Post("/teams/:id/members", h.TeamAddMember)
+	admin.Post("/teams/:id/nodes", h.TeamAddNode)
+	admin.Post("/teams/:id/tokens", h.TeamCreateToken)
+
+	ui.Use(h.NotFound)
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions}
+}
+
+// errorHandler answers errors no handler turned into a response (unknown
+// routes, body too large, panics recovered by Fiber) without internals.
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		code := fiber.StatusInternalServerError
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			code = fe.Code
+		} else {
+			handlers.Logger(c).Error("unhandled error", "err", err)
+		}
+		msg := http.StatusText(code)
+		if strings.HasPrefix(c.Path(), "/api/") {
+			return c.Status(code).JSON(fiber.Map{"error": strings.ToLower(strings.ReplaceAll(msg, " ", "_")), "message": msg})
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		return c.Status(code).SendString(msg)
+	}
+}
