@@ -76,8 +76,12 @@ func Internal(err error) *Error {
 	return &Error{Code: CodeInternal, Message: "internal error", Err: err}
 }
 
-// ErrorCode returns the code of err, CodeInternal for an error that is not an *Error.
+// ErrorCode returns the code of err: "" for nil, CodeInternal for an error
+// that is not an *Error.
 func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code

@@ -202,3 +202,12 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// SQLX returns the underlying pool, for tests and maintenance tools that
+// inspect the database as a whole (the secret scans dump every table).
+func (d *DB) SQLX() *sqlx.DB { return d.x }
+
+// Tables lists the application's tables.
+func (d *DB) Tables() []string {
+	return []string{"users", "teams", "team_members", "nodes", "api_tokens", "integrations", "reveals", "audit_events", "schema_migrations"}
+}

@@ -93,15 +93,14 @@ func (m *middleware) session(c *fiber.Ctx) error {
 	s := m.sessions.Load(c)
 	if uid := s.UserID(); uid != "" {
 		actor, err := m.access.ActorForSession(c.UserContext(), uid, s.Generation(), handlers.Meta(c))
-		switch sb.ErrorCode(err) {
-		case "":
-		case sb.CodeUnauthorized:
+		switch {
+		case err == nil:
+			c.Locals(handlers.LocalActor, actor)
+		case sb.ErrorCode(err) == sb.CodeUnauthorized:
 			s.SignOut()
+			s.Expired = true
 		default:
 			return err
-		}
-		if err == nil {
-			c.Locals(handlers.LocalActor, actor)
 		}
 	}
 	err := c.Next()

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/db"
+	"switchboard/db/dbtest"
+	"switchboard/secrets"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errb)
+	code := exitCode(err, &errb)
+	return result{code, out.String(), errb.String()}
+}
+
+func TestRun_BadConfigExits2(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		variable string
+	}{
+		{"unknown database scheme", map[string]string{"SWITCHBOARD_DATABASE_URL": "mysql://root@localhost/x"}, []string{"migrate"}, "SWITCHBOARD_DATABASE_URL"},
+		{"short master key", map[string]string{"SWITCHBOARD_MASTER_KEY": "c2hvcnQ="}, []string{"migrate"}, "SWITCHBOARD_MASTER_KEY"},
+		{"master key not base64", map[string]string{"SWITCHBOARD_MASTER_KEY": "!!!!"}, []string{"serve"}, "SWITCHBOARD_MASTER_KEY"},
+		{"unparsable address", map[string]string{"SWITCHBOARD_ADDR": "localhost"}, []string{"serve"}, "SWITCHBOARD_ADDR"},
+		{"address by flag", nil, []string{"serve", "--addr", "127.0.0.1:99999"}, "SWITCHBOARD_ADDR"},
+		{"bad base URL", map[string]string{"SWITCHBOARD_BASE_URL": "ftp://x"}, []string{"serve"}, "SWITCHBOARD_BASE_URL"},
+		{"bad idle", map[string]string{"SWITCHBOARD_SESSION_IDLE": "soon"}, []string{"serve"}, "SWITCHBOARD_SESSION_IDLE"},
+		{"postgres without key", map[string]string{"SWITCHBOARD_DATABASE_URL": "postgres://127.0.0.1:1/x"}, []string{"serve"}, "SWITCHBOARD_MASTER_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, tt.env, "", tt.args...)
+			if r.code != 2 {
+				t.Errorf("exit status = %d, want 2 (stderr %q)", r.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.variable) {
+				t.Errorf("stderr = %q, want one line naming %s", r.stderr, tt.variable)
+			}
+			if v := tt.env["SWITCHBOARD_MASTER_KEY"]; v != "" && strings.Contains(r.stderr, v) {
+				t.Errorf("stderr echoes the master key: %q", r.stderr)
+			}
+		})
+	}
+}
+
+func TestRun_UnknownCommand(t *testing.T) {
+	if r := runCLI(t, nil, "", "frobnicate"); r.code != 2 {
+		t.Errorf("exit status = %d, want 2", r.code)
+	}
+}
+
+func TestCLI_Create(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			key, _ := secrets.GenerateKey()
+			env := map[string]string{"SWITCHBOARD_DATABASE_URL": dbtest.URL(t, d), "SWITCHBOARD_MASTER_KEY": key}
+			uuidRE := regexp.MustCompile(`^[0-9a-f-]{36}\n$`)
+
+			r := runCLI(t, env, "", "teams", "create", "--slug", "payments", "--name", "Payments")
+			if r.code != 0 || !uuidRE.MatchString(r.stdout) {
+				t.Fatalf("teams create: status %d stdout %q stderr %q; want 0 and a lone id", r.code, r.stdout, r.stderr)
+			}
+			if r := runCLI(t, env, "", "teams", "create", "--slug", "payments", "--name", "Again"); r.code != 1 || r.stdout != "" {
+				t.Errorf("duplicate team: status %d stdout %q, want 1 and nothing", r.code, r.stdout)
+			}
+			if r := runCLI(t, env, "", "nodes", "create", "--team", "payments", "--name", "edge-1"); r.code != 0 || !uuidRE.MatchString(r.stdout) {
+				t.Errorf("nodes create: status %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+			}
+			if r := runCLI(t, env, "", "nodes", "create", "--team", "nope", "--name", "edge-1"); r.code != 1 {
+				t.Errorf("node of unknown team: status %d, want 1", r.code)
+			}
+			r = runCLI(t, env, "", "tokens", "create", "--team", "payments", "--name", "deploy", "--expires", "720h")
+			token := strings.TrimSpace(r.stdout)
+			if r.code != 0 || !secrets.CheckToken("sbt_", token) {
+				t.Errorf("tokens create: status %d stdout %q; want a valid sbt_ token", r.code, r.stdout)
+			}
+			r = runCLI(t, env, "a password that is long enough\n", "users", "create", "--email", "Ops@Example.com", "--role", "support", "--team", "payments", "--password-stdin")
+			if r.code != 0 || !uuidRE.MatchString(r.stdout) {
+				t.Errorf("users create: status %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+			}
+			if strings.Contains(r.stderr, "a password that is long enough") {
+				t.Errorf("users create echoed the password")
+			}
+			if r := runCLI(t, env, "short\n", "users", "create", "--email", "x@example.com", "--role", "admin", "--password-stdin"); r.code != 2 || !strings.Contains(r.stderr, "password") {
+				t.Errorf("short password: status %d stderr %q; want 2 naming password", r.code, r.stderr)
+			}
+			if r := runCLI(t, env, "", "users", "create", "--email", "x@example.com", "--role", "admin"); r.code != 2 {
+				t.Errorf("users create without --password-stdin: status %d, want 2", r.code)
+			}
+		})
+	}
+}
+
+// syncBuf collects the server's stderr while it runs.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestServe_LogsSetupURLAndServes(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := map[string]string{"SWITCHBOARD_DATABASE_URL": dbtest.URL(t, d), "SWITCHBOARD_ADDR": "127.0.0.1:0"}
+			if d == db.Postgres {
+				env["SWITCHBOARD_MASTER_KEY"], _ = secrets.GenerateKey()
+			} else {
+				env["SWITCHBOARD_DATABASE_URL"] = "sqlite:" + filepath.Join(t.TempDir(), "data", "sb.db")
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			errb := &syncBuf{}
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, errb)
+			}()
+			addrRE := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+			setupRE := regexp.MustCompile(`setup_url=\S+/setup/([0-9a-f]+)`)
+			var addr, token string
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if m := setupRE.FindStringSubmatch(errb.String()); m != nil {
+					token = m[1]
+					addr = addrRE.FindStringSubmatch(errb.String())[1]
+					break
+				}
+			}
+			if token == "" {
+				cancel()
+				t.Fatalf("no setup URL logged; stderr:\n%s", errb.String())
+			}
+			for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/setup/" + token: 200, "/setup/" + strings.Repeat("0", 32): 404} {
+				resp, err := http.Get("http://" + addr + path)
+				if err != nil {
+					t.Fatalf("GET %s: %v", path, err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+				}
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve returned %v after cancel, want nil", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("serve did not stop within 15s of cancel")
+			}
+			if strings.Contains(errb.String(), "/setup/"+token) && strings.Count(errb.String(), token) != 1 {
+				t.Errorf("setup token logged more than once (request log must show the route, not the token)")
+			}
+		})
+	}
+}

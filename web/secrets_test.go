@@ -1,0 +1,132 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	sb "switchboard"
+	"switchboard/db"
+	"switchboard/db/dbtest"
+	"switchboard/web/webtest"
+)
+
+// dumpDB renders every row of every table as text, like a database dump.
+func dumpDB(t *testing.T, s *db.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range s.Tables() {
+		rows, err := s.SQLX().QueryxContext(context.Background(), "SELECT * FROM "+table)
+		if err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		for rows.Next() {
+			m := map[string]any{}
+			if err := rows.MapScan(m); err != nil {
+				t.Fatalf("dump %s: %v", table, err)
+			}
+			for k, v := range m {
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprintf(&b, "%s.%s=%v\n", table, k, v)
+			}
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+var revealRE = regexp.MustCompile(`data-testid="reveal-secret">([^<]+)<`)
+
+// TestSecrets_NeverLeak creates node keys through the browser and the API and
+// an API token, then checks that no secret appears in any later response, in
+// the server log, in the audit rows or anywhere in the database.
+func TestSecrets_NeverLeak(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.New(t, d)
+			team := env.CreateTeam("payments")
+			n1 := env.CreateNode(team.ID, "edge-1")
+			n2 := env.CreateNode(team.ID, "edge-2")
+			env.CreateUser("admin@example.com", sb.RoleAdmin)
+			token := env.CreateToken(team.ID, false)
+
+			// API create: the secret is in the 201 body, once.
+			resp, body, raw := env.API(http.MethodPost, "/api/v1/integrations", token, map[string]any{"node_id": n1.ID, "name": "API key", "permissions": []string{"payments.read"}})
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("API create = %d %s", resp.StatusCode, raw)
+			}
+			apiSecret, _ := body["secret"].(string)
+			apiID, _ := body["id"].(string)
+			if !strings.HasPrefix(apiSecret, "apexs_") {
+				t.Fatalf("API secret = %q, want apexs_…", apiSecret)
+			}
+
+			// Browser create: the secret is on the reveal page, once.
+			c := env.Client()
+			c.SignIn("admin@example.com")
+			resp, _ = c.Post("/integrations/new/node-api-key", url.Values{"team_id": {team.ID}, "node_id": {n2.ID}, "name": {"Browser key"}, "permissions": {"payouts.read"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("form create = %d, want 303", resp.StatusCode)
+			}
+			revealPath := resp.Header.Get("Location")
+			resp, page := c.Get(revealPath)
+			m := revealRE.FindStringSubmatch(page)
+			if resp.StatusCode != http.StatusOK || m == nil {
+				t.Fatalf("reveal = %d, no secret on the page", resp.StatusCode)
+			}
+			uiSecret := m[1]
+			if resp.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("reveal Cache-Control = %q, want no-store", resp.Header.Get("Cache-Control"))
+			}
+
+			// API token created in the browser, revealed once.
+			resp, _ = c.Post("/teams/"+team.ID+"/tokens", url.Values{"name": {"deploy"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("token create = %d, want 303", resp.StatusCode)
+			}
+			_, tokPage := c.Get(resp.Header.Get("Location"))
+			tokRE := regexp.MustCompile(`sbt_[0-9A-Za-z]{49}`)
+			uiToken := tokRE.FindString(tokPage)
+			if uiToken == "" {
+				t.Fatalf("token reveal shows no sbt_ token")
+			}
+
+			canaries := map[string]string{"API secret": apiSecret, "browser secret": uiSecret, "CLI token": token, "browser token": uiToken}
+
+			// Every later response, HTML and JSON.
+			var later strings.Builder
+			for _, p := range []string{"/integrations", "/integrations/" + apiID, revealPath, "/teams/" + team.ID, "/teams"} {
+				_, b := c.Get(p)
+				later.WriteString(b)
+			}
+			for _, p := range []string{"/api/v1/integrations", "/api/v1/integrations/" + apiID, "/api/v1/integrations?node_id=" + n2.ID} {
+				_, _, b := env.API(http.MethodGet, p, token, nil)
+				later.WriteString(b)
+			}
+			if !strings.Contains(later.String(), "apex_") {
+				t.Fatalf("later responses carry no api_key at all: the scan would prove nothing")
+			}
+			dump := dumpDB(t, env.Store)
+			if !strings.Contains(dump, "integration.create") {
+				t.Fatalf("the dump has no audit rows: the scan would prove nothing")
+			}
+			for name, secret := range canaries {
+				if strings.Contains(later.String(), secret) {
+					t.Errorf("%s appears in a later response", name)
+				}
+				if strings.Contains(env.Logs.String(), secret) {
+					t.Errorf("%s appears in the server log", name)
+				}
+				if strings.Contains(dump, secret) {
+					t.Errorf("%s appears in the database dump", name)
+				}
+			}
+		})
+	}
+}
