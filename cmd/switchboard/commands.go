@@ -16,6 +16,7 @@ import (
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
+	"switchboard/integrations"
 	"switchboard/secrets"
 	"switchboard/web"
 )
@@ -255,5 +256,28 @@ func (c *cli) create(ctx context.Context, what string, args []string) error {
 		return errors.New(e.Error())
 	}
 	fmt.Fprintln(c.stdout, out)
+	return nil
+}
+
+func (c *cli) rotate(ctx context.Context, args []string) error {
+	fs, load := c.flags("keys rotate")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	store, keys, err := c.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := integrations.New(store, keys, c.logger(cfg)).RotateKeys(ctx, cliActor())
+	if err != nil {
+		return sb.AsError(err).Err
+	}
+	fmt.Fprintf(c.stderr, "switchboard: %d sealed value(s) re-encrypted under key %q\n", n, keys.ActiveID())
+	fmt.Fprintln(c.stdout, n)
 	return nil
 }

@@ -7,6 +7,7 @@
 //	switchboard teams create --slug S --name N               # prints the team id
 //	switchboard nodes create --team SLUG --name N            # prints the node id
 //	switchboard tokens create --team SLUG --name N [--expires 720h]   # prints the token once
+//	switchboard keys rotate                # re-encrypts every sealed secret under the active key
 //
 // A create prints only the new value on standard output, everything else on
 // standard error. Exit status: 0 success, 1 refused, 2 bad usage or configuration.
@@ -60,6 +61,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return &usageError{fmt.Sprintf("usage: switchboard %s create [flags] (see switchboard %s create -h)", cmd, cmd)}
 		}
 		return env.create(ctx, cmd, args[1:])
+	case "keys":
+		if len(args) == 0 || args[0] != "rotate" {
+			return &usageError{"usage: switchboard keys rotate"}
+		}
+		return env.rotate(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -77,6 +83,7 @@ commands:
   teams create     --slug S --name N                 prints the team id
   nodes create     --team SLUG --name N              prints the node id
   tokens create    --team SLUG --name N [--expires 720h] [--read-only]   prints the token once
+  keys rotate      re-encrypt every sealed secret under the active master key
 
 Every command takes the configuration flags (-h lists them); each also reads
 its SWITCHBOARD_* environment variable.

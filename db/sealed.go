@@ -1,0 +1,56 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Sealed is one value sealed under the keyring, wherever it is stored.
+type Sealed struct {
+	Table      string `db:"tbl"`
+	ID         string `db:"id"`
+	KeyID      string `db:"key_id"`
+	Ciphertext []byte `db:"ciphertext"`
+}
+
+// SealedNotUnder lists every sealed value whose key id is not keyID: the
+// work of a master key rotation.
+func (d *DB) SealedNotUnder(ctx context.Context, keyID string) ([]Sealed, error) {
+	var out []Sealed
+	err := d.x.SelectContext(ctx, &out, d.q(`
+		SELECT 'integrations' AS tbl, CAST(id AS TEXT) AS id, secret_key_id AS key_id, secret_ciphertext AS ciphertext FROM integrations
+		WHERE secret_ciphertext IS NOT NULL AND secret_key_id <> ?
+		UNION ALL
+		SELECT 'reveals' AS tbl, id, key_id, payload AS ciphertext FROM reveals
+		WHERE payload IS NOT NULL AND key_id <> ?`), keyID, keyID)
+	if err != nil {
+		return nil, fmt.Errorf("db: list sealed values: %w", err)
+	}
+	return out, nil
+}
+
+// Reseal replaces one sealed value if it is still the one read (a reveal
+// claimed meanwhile is left alone) and reports whether it did.
+func (d *DB) Reseal(ctx context.Context, old Sealed, keyID string, ciphertext []byte) (bool, error) {
+	var query string
+	switch old.Table {
+	case "integrations":
+		query = `UPDATE integrations SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ? AND secret_key_id = ? AND secret_ciphertext IS NOT NULL`
+	case "reveals":
+		query = `UPDATE reveals SET key_id = ?, payload = ? WHERE id = ? AND key_id = ? AND payload IS NOT NULL`
+	default:
+		return false, fmt.Errorf("db: reseal: unknown table %q", old.Table)
+	}
+	var n int64
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, d.q(query), keyID, ciphertext, old.ID, old.KeyID)
+		if err != nil {
+			return fmt.Errorf("db: reseal: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
+}
