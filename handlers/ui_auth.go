@@ -17,7 +17,11 @@ func (h *Handlers) SignInPage(c *fiber.Ctx) error {
 	if Actor(c).UserID != "" {
 		return c.Redirect("/integrations", fiber.StatusSeeOther)
 	}
-	return page(c, fiber.StatusOK, "Sign in", "", views.SignIn(pageModel(c, "", ""), views.SignInForm{Next: c.Query("next")}), nil)
+	f := views.SignInForm{Next: c.Query("next")}
+	if need, err := h.Access.NeedsSetup(c.UserContext()); err == nil && need {
+		f.Setup = true
+	}
+	return page(c, fiber.StatusOK, "Sign in", "", views.SignIn(pageModel(c, "", ""), f), nil)
 }
 
 type signInForm struct {
