@@ -21,7 +21,7 @@ func (h *Handlers) SignInPage(c *fiber.Ctx) error {
 	if need, err := h.Access.NeedsSetup(c.UserContext()); err == nil && need {
 		f.Setup = true
 	}
-	return page(c, fiber.StatusOK, "Sign in", "", views.SignIn(pageModel(c, "", ""), f), nil)
+	return page(c, fiber.StatusOK, "Sign in", "", views.SignIn(views.Page{CSRF: csrf(c)}, f), nil)
 }
 
 type signInForm struct {
@@ -43,7 +43,7 @@ func (h *Handlers) SignIn(c *fiber.Ctx) error {
 			return uiError(c, err)
 		}
 		status := Status(e.Code)
-		return page(c, status, "Sign in", "", views.SignIn(pageModel(c, "", ""), views.SignInForm{Email: f.Email, Next: f.Next, Error: capitalise(e.Message) + "."}), nil)
+		return page(c, status, "Sign in", "", views.SignIn(views.Page{CSRF: csrf(c)}, views.SignInForm{Email: f.Email, Next: f.Next, Error: capitalise(e.Message) + "."}), nil)
 	}
 	session.From(c).SignIn(u.ID, u.SessionGeneration, h.Access.Now())
 	return redirect(c, safeNext(f.Next))
@@ -63,7 +63,7 @@ func (h *Handlers) SetupPage(c *fiber.Ctx) error {
 	if err := h.Access.CheckSetupToken(c.UserContext(), token); err != nil {
 		return setupError(c, err)
 	}
-	return page(c, fiber.StatusOK, "Set up", "", views.Setup(pageModel(c, "", ""), views.SetupForm{Token: token}), nil)
+	return page(c, fiber.StatusOK, "Set up", "", views.Setup(views.Page{CSRF: csrf(c)}, views.SetupForm{Token: token}), nil)
 }
 
 type setupForm struct {
@@ -81,7 +81,7 @@ func (h *Handlers) Setup(c *fiber.Ctx) error {
 	u, err := h.Access.Setup(c.UserContext(), token, f.Email, f.Password, Meta(c))
 	if err != nil {
 		if fe, ok := fieldErrors(err); ok {
-			return page(c, fiber.StatusUnprocessableEntity, "Set up", "", views.Setup(pageModel(c, "", ""), views.SetupForm{Token: token, Email: f.Email, Errors: fe}), nil)
+			return page(c, fiber.StatusUnprocessableEntity, "Set up", "", views.Setup(views.Page{CSRF: csrf(c)}, views.SetupForm{Token: token, Email: f.Email, Errors: fe}), nil)
 		}
 		return setupError(c, err)
 	}

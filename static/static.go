@@ -10,5 +10,5 @@ import "embed"
 
 // FS holds css/app.css and js/*.js, at those paths.
 //
-//go:embed css/app.css js/*.js
+//go:embed css/app.css js/*.js favicon.svg
 var FS embed.FS

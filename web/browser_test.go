@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -48,7 +47,27 @@ func testNodeKeyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 
 	// A fresh browser context: its own cookie jar, closed with the subtest.
 	p := newTab(t, browser, base, string(d))
+
+	// Last check, deferred so that it also runs after a failed step: no
+	// secret seen in the browser reaches the server log.
 	var secrets []string
+	defer func() {
+		logs := env.Logs.String()
+		if !strings.Contains(logs, "msg=request") {
+			t.Errorf("the server log has no request lines; the secret scan would prove nothing")
+		}
+		for _, s := range secrets {
+			if strings.Contains(logs, s) {
+				t.Errorf("the server log carries a node key secret (%s)", redact(s))
+			}
+		}
+		if strings.Contains(logs, adminPassword) {
+			t.Errorf("the server log carries the admin's password")
+		}
+		if strings.Contains(logs, setupToken) {
+			t.Errorf("the server log carries the setup token")
+		}
+	}()
 
 	// 1. First-run setup through the one-time link.
 	p.open("setup page", "/setup/"+setupToken, 200)
@@ -66,7 +85,10 @@ func testNodeKeyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 	// password first, which must be refused, then the right one.
 	p.follow("sign out", 200, chromedp.Click(testID("sign-out")))
 	p.wantPath("after sign-out", "/sign-in")
-	p.wantText("sign-out flash", testIDSel("flash"), "You are signed out.")
+	// Not fatal: the rest of the flow does not depend on the message.
+	if got := p.texts(testIDSel("flash")); !strings.Contains(got, "You are signed out.") {
+		t.Errorf("after sign-out: the sign-in page shows flash %q, want %q", got, "You are signed out.")
+	}
 	if n := p.count(testIDSel("viewer")); n != 0 {
 		t.Fatalf("after sign-out: %d viewer elements on the sign-in page, want none", n)
 	}
@@ -120,21 +142,33 @@ func testNodeKeyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 	p.follow("choose the node API key card", 200, chromedp.Click(testID("provider-node-api-key")))
 	p.wantPath("node key form", "/integrations/new/node-api-key")
 	p.wantText("node select before a team is chosen", testIDSel("node-select"), "Choose a team first")
-	if !p.bool(`document.querySelector('[data-testid="node-select"]').disabled`) {
+	if !p.truthy(`document.querySelector('[data-testid="node-select"]').disabled`) {
 		t.Errorf("node select is enabled before a team is chosen, want disabled")
 	}
 	// A marker that a full page load would wipe: what follows must happen
 	// in place, through htmx.
 	p.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.switchboardNoReload = true`))
-	p.do("choose the team", chromedp.SendKeys(testID("team-select"), teamName))
+	// Type-ahead on the focused select, as a keyboard user picks an option;
+	// the browser fires change, which htmx listens to.
+	p.do("choose the team", chromedp.SendKeys(testID("team-select"), firstWord(teamName)))
 	if got := p.value(testIDSel("team-select")); got != teamID {
 		t.Fatalf("team select value = %q, want the team id %q", got, teamID)
 	}
-	p.do("wait for htmx to load the team's nodes",
-		chromedp.Query(chromedp.CSS(testIDSel("node-select")+` option[value="`+nodeID+`"]`)),
-		chromedp.WaitEnabled(testID("node-select")),
-	)
-	p.wantInPlace("after choosing a team")
+	nodeOption := chromedp.CSS(testIDSel("node-select") + ` option[value="` + nodeID + `"]`)
+	if err := p.try(5*time.Second, chromedp.Query(nodeOption), chromedp.WaitEnabled(testID("node-select"))); err != nil {
+		// Not fatal: report what the user sees, then go on from the form
+		// the server renders for the team, so the rest of the flow still runs.
+		if p.count("#node-field") == 0 {
+			t.Errorf("choosing a team removed the Node field instead of loading the team's nodes (htmx swapped in an empty answer; "+
+				"likely cause: the form's hx-select=\"#node-key-form\" is inherited by the team select, whose answer is only #node-field): %v", err)
+		} else {
+			t.Errorf("choosing a team did not load the team's nodes into the node select within 5s: %v", err)
+		}
+		p.open("node key form for the team (after the htmx failure)", "/integrations/new/node-api-key?team_id="+teamID, 200)
+		p.do("mark the page again", chromedp.Evaluate[chromedp.Void](`window.switchboardNoReload = true`))
+	} else {
+		p.wantInPlace("after choosing a team")
+	}
 	p.do("choose the node", chromedp.SendKeys(testID("node-select"), nodeName))
 	if got := p.value(testIDSel("node-select")); got != nodeID {
 		t.Fatalf("node select value = %q, want the node id %q", got, nodeID)
@@ -236,7 +270,7 @@ func testNodeKeyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 	// <noscript> button loads the team's nodes with a plain GET.
 	env.CreateNode(teamID, noJSNodeName)
 	q := newTab(t, browser, base, string(d)+"-nojs")
-	q.do("disable JavaScript", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+	q.do("disable JavaScript", func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
 		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 		return chromedp.Void{}, err
 	})
@@ -251,12 +285,20 @@ func testNodeKeyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 	)
 	q.follow("sign in (no JavaScript)", 200, chromedp.Click(testID("sign-in")))
 	q.wantPath("back at the form after sign-in", "/integrations/new/node-api-key")
-	q.do("choose the team (no JavaScript)", chromedp.SendKeys(testID("team-select"), teamName))
+	q.do("choose the team (no JavaScript)", chromedp.SendKeys(testID("team-select"), firstWord(teamName)))
 	q.wantText("node select without JavaScript", testIDSel("node-select"), "Choose a team first")
 	showNodes := chromedp.CSS(testIDSel("node-key-form") + ` noscript button[formmethod="get"]`)
 	q.do("noscript button shown", chromedp.WaitVisible(showNodes))
 	q.wantText("noscript button", testIDSel("node-key-form")+` noscript button[formmethod="get"]`, "Show this team's nodes")
-	q.follow("show this team's nodes", 200, chromedp.Click(showNodes))
+	if _, err := q.tryFollow(5*time.Second, chromedp.Click(showNodes)); err != nil {
+		// Not fatal: say why, then do what a user would (fill the name
+		// first) so that the rest of the no-JavaScript path still runs.
+		t.Errorf("pressing \"Show this team's nodes\" with the name still empty did not load the nodes; the browser says %q "+
+			"(the button submits the whole form, whose Name is required: it needs formnovalidate): %v",
+			q.validationMessages(), err)
+		q.do("fill the name first", chromedp.SendKeys(testID("name-input"), noJSKeyName))
+		q.follow("show this team's nodes, with a name", 200, chromedp.Click(showNodes))
+	}
 	q.wantPath("form with the team's nodes", "/integrations/new/node-api-key")
 	if got := q.value(testIDSel("team-select")); got != teamID {
 		t.Errorf("after the noscript reload: team select = %q, want %q", got, teamID)
@@ -266,10 +308,10 @@ func testNodeKeyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 	if noJSNodeID == "" || noJSNodeID == nodeID {
 		t.Fatalf("node select value = %q after choosing %s, want that node's id", noJSNodeID, noJSNodeName)
 	}
-	q.do("fill the form (no JavaScript)",
-		chromedp.SendKeys(testID("name-input"), noJSKeyName),
-		chromedp.Click(testID("perm-payouts.create")),
-	)
+	if q.value(testIDSel("name-input")) == "" {
+		q.do("fill the name (no JavaScript)", chromedp.SendKeys(testID("name-input"), noJSKeyName))
+	}
+	q.do("tick a permission (no JavaScript)", chromedp.Click(testID("perm-payouts.create")))
 	q.screenshot("/tmp/switchboard-form-nojs.png")
 	q.follow("create key (no JavaScript)", 200, chromedp.Click(testID("create-key")))
 	if !strings.HasPrefix(q.path(), "/reveal/") {
@@ -286,26 +328,18 @@ func testNodeKeyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 	}
 	q.wantText("no-JavaScript reveal warning", testIDSel("reveal-warning"), "only time")
 	// Copying needs JavaScript: the buttons are there, hidden.
+	if n := q.count(testIDSel("copy-secret")); n != 1 {
+		t.Errorf("no-JavaScript reveal: %d copy buttons for the secret, want 1 (hidden)", n)
+	}
 	q.do("copy buttons hidden without JavaScript", chromedp.WaitNotVisible(testID("copy-secret")))
+	q.wantText("no-JavaScript reveal heading", "h1", "Node API key "+noJSKeyName)
 	q.wantNoConsoleErrors()
+}
 
-	// 9. No secret reached the server log.
-	logs := env.Logs.String()
-	if !strings.Contains(logs, "request") {
-		t.Fatalf("the server log is empty; the check below would prove nothing")
-	}
-	for _, s := range secrets {
-		if strings.Contains(logs, s) {
-			t.Errorf("the server log carries a node key secret")
-		}
-	}
-	if strings.Contains(logs, adminPassword) {
-		t.Errorf("the server log carries the admin's password")
-	}
-	if strings.Contains(logs, setupToken) {
-		t.Errorf("the server log carries the setup token")
-	}
-	_ = url.Values{}
+// firstWord is what a user types to pick an option by its label.
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(s, " ")
+	return w
 }
 
 // chromiumPath is where the test looks for Chromium.

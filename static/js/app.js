@@ -172,6 +172,31 @@
     true
   );
 
+  // ---- Reveal pages never come back from the back/forward cache ----------
+  //
+  // A reveal is shown once. Cache-Control: no-store keeps it out of the HTTP
+  // cache, but a browser may still restore the page from its back/forward
+  // cache; blank the secrets when the page is left, and reload a restored
+  // page, which the server answers with 410.
+
+  window.addEventListener('pagehide', function () {
+    var reveal = document.querySelector('[data-reveal]');
+    if (!reveal) {
+      return;
+    }
+    var boxes = reveal.querySelectorAll('.secret-box');
+    for (var i = 0; i < boxes.length; i++) {
+      boxes[i].textContent = '';
+      boxes[i].removeAttribute('data-value');
+    }
+  });
+
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted && document.querySelector('[data-reveal]')) {
+      window.location.reload();
+    }
+  });
+
   // ---- CSRF token for htmx -----------------------------------------------
 
   document.addEventListener('htmx:configRequest', function (event) {
