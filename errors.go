@@ -108,6 +108,16 @@ func (v Validation) Add(field, msg string) {
 	}
 }
 
+// Merge adds the field errors of err (an invalid-input Error) to v.
+func (v Validation) Merge(err error) {
+	var e *Error
+	if errors.As(err, &e) {
+		for f, m := range e.Fields {
+			v.Add(f, m)
+		}
+	}
+}
+
 // Err returns an invalid-input Error naming the fields, or nil.
 func (v Validation) Err() error {
 	if len(v) == 0 {

@@ -14,10 +14,10 @@ import (
 
 // nodeKeyRequest is the body of POST /api/v1/integrations, as the seed has it.
 type nodeKeyRequest struct {
-	NodeID      *string  `json:"node_id"`
-	Name        *string  `json:"name"`
-	Permissions []string `json:"permissions"`
-	ExpiresAt   *string  `json:"expires_at"`
+	NodeID      *string
+	Name        *string
+	Permissions []string
+	ExpiresAt   *string
 }
 
 // nodeKeyResponse is a node key in the family's shape; Secret only on create.
@@ -44,22 +44,39 @@ func nodeKeyJSON(k integrations.NodeKey) nodeKeyResponse {
 	return r
 }
 
-// decodeJSON reads a JSON object body into dst, naming the field of a type
-// mismatch.
-func decodeJSON(c *fiber.Ctx, dst any) error {
+// decodeObject reads a JSON object body and decodes each named member into
+// its destination, collecting a type error per member into v so that every
+// failing field is named at once. Unknown members are ignored. An error is
+// returned only when the body is not one JSON object.
+func decodeObject(c *fiber.Ctx, v sb.Validation, fields map[string]any) error {
+	var obj map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	if err := dec.Decode(dst); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{te.Field: "must be a " + jsonType(te.Type.Kind().String())}}
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		if err == nil || errors.Is(err, io.EOF) {
+			return sb.Errorf(sb.CodeInvalid, "the request body must be a JSON object")
 		}
-		if errors.Is(err, io.EOF) {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
 			return sb.Errorf(sb.CodeInvalid, "the request body must be a JSON object")
 		}
 		return sb.Errorf(sb.CodeInvalid, "the request body is not valid JSON")
 	}
 	if dec.More() {
 		return sb.Errorf(sb.CodeInvalid, "the request body must hold one JSON object")
+	}
+	for name, dst := range fields {
+		raw, ok := obj[name]
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				v.Add(name, "must be a "+jsonType(te.Type.Kind().String()))
+			} else {
+				v.Add(name, "is not valid")
+			}
+		}
 	}
 	return nil
 }
@@ -80,11 +97,13 @@ func jsonType(kind string) string {
 // APINodeKeyCreate is POST /api/v1/integrations: 201 with the secret, once.
 func (h *Handlers) APINodeKeyCreate(c *fiber.Ctx) error {
 	var req nodeKeyRequest
-	if err := decodeJSON(c, &req); err != nil {
+	v := sb.Validation{}
+	if err := decodeObject(c, v, map[string]any{
+		"node_id": &req.NodeID, "name": &req.Name, "permissions": &req.Permissions, "expires_at": &req.ExpiresAt,
+	}); err != nil {
 		return nodeAPIError(c, err)
 	}
 	in := integrations.NodeKeyInput{Permissions: req.Permissions}
-	v := sb.Validation{}
 	if req.NodeID != nil {
 		in.NodeID = *req.NodeID
 	}
@@ -99,11 +118,7 @@ func (h *Handlers) APINodeKeyCreate(c *fiber.Ctx) error {
 			in.ExpiresAt = &t
 		}
 	}
-	if err := integrations.ValidateNodeKey(&in, h.Integrations.Now()); err != nil {
-		for f, m := range sb.AsError(err).Fields {
-			v.Add(f, m)
-		}
-	}
+	v.Merge(integrations.ValidateNodeKey(&in, h.Integrations.Now()))
 	if err := v.Err(); err != nil {
 		return nodeAPIError(c, err)
 	}

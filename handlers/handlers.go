@@ -144,7 +144,14 @@ func (h *Handlers) decodeForm(c *fiber.Ctx, dst any) error {
 
 // safeNext accepts only a local path as a place to return to after sign-in.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	bad := !strings.HasPrefix(next, "/") || strings.ContainsRune(next, '\\')
+	for _, r := range next {
+		// Browsers drop tabs and newlines inside URLs, so "/\t/x" becomes "//x".
+		if r < 0x20 || r == 0x7f {
+			bad = true
+		}
+	}
+	if bad || strings.HasPrefix(next, "//") {
 		return "/integrations"
 	}
 	return next

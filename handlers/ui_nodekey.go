@@ -99,13 +99,16 @@ func (h *Handlers) NodeKeyCreate(c *fiber.Ctx) error {
 		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
 	}
 	expires, ok := parseFormTime(f.ExpiresAt)
+	in := integrations.NodeKeyInput{TeamID: f.TeamID, NodeID: f.NodeID, Name: f.Name, Permissions: f.Permissions, ExpiresAt: expires}
 	var created *integrations.NodeKeyCreated
 	var err error
 	if !ok {
-		err = &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"expires_at": "must be a date and time like 2026-12-31T23:59"}}
+		// Report the unreadable date with every other failing field, as the API does.
+		v := sb.Validation{"expires_at": "must be a date and time like 2026-12-31T23:59"}
+		v.Merge(integrations.ValidateNodeKey(&in, h.Integrations.Now()))
+		err = v.Err()
 	} else {
-		created, err = h.Integrations.CreateNodeKey(c.UserContext(), Actor(c),
-			integrations.NodeKeyInput{TeamID: f.TeamID, NodeID: f.NodeID, Name: f.Name, Permissions: f.Permissions, ExpiresAt: expires}, true)
+		created, err = h.Integrations.CreateNodeKey(c.UserContext(), Actor(c), in, true)
 	}
 	if err != nil {
 		errs, ok := fieldErrors(err)

@@ -10,6 +10,12 @@ import (
 // never cached; a second visit explains that the secret is gone.
 func (h *Handlers) RevealShow(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if c.Method() != fiber.MethodGet {
+		// Fiber routes HEAD to GET handlers; a HEAD (a link preview, a
+		// monitoring probe) must not use up the one showing.
+		c.Set(fiber.HeaderAllow, fiber.MethodGet)
+		return c.SendStatus(fiber.StatusMethodNotAllowed)
+	}
 	p, err := h.Integrations.Reveal(c.UserContext(), Actor(c), c.Params("id"))
 	if err != nil {
 		e := sb.AsError(err)

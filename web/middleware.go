@@ -28,9 +28,18 @@ type middleware struct {
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// sensitiveRoutes carry a secret in their path; their logs show the route
-// pattern only.
-var sensitiveRoutes = map[string]bool{"/setup/:token": true, "/reveal/:id": true}
+// sensitivePaths carry a secret in their last segment; logs show only the
+// prefix, whichever handler (or middleware) answered.
+var sensitivePaths = []string{"/setup/", "/reveal/"}
+
+func logPath(p string) string {
+	for _, s := range sensitivePaths {
+		if strings.HasPrefix(p, s) {
+			return s + "…"
+		}
+	}
+	return p
+}
 
 // requestLog gives every request an id (a caller's X-Request-ID if it is
 // sane), a logger carrying it, and one log line when it ends. Query strings
@@ -50,11 +59,7 @@ func (m *middleware) requestLog(c *fiber.Ctx) error {
 			c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
-	path := c.Path()
-	if sensitiveRoutes[c.Route().Path] {
-		path = c.Route().Path
-	}
-	log.Info("request", "method", c.Method(), "path", path, "status", c.Response().StatusCode(),
+	log.Info("request", "method", c.Method(), "path", logPath(c.Path()), "status", c.Response().StatusCode(),
 		"duration_ms", time.Since(start).Milliseconds(), "ip", c.IP())
 	return nil
 }
@@ -171,14 +176,17 @@ func (m *middleware) requireAdmin(c *fiber.Ctx) error {
 	return handlers.NotFoundPage(c)
 }
 
-// apiAuth authenticates a team API token sent as Authorization: Bearer
-// (or a bare Authorization value) and answers 401 in the family's shape.
-func (m *middleware) apiAuth(writeErr func(*fiber.Ctx, error) error) fiber.Handler {
+// apiAuth authenticates a team API token sent as Authorization: Bearer (and,
+// with allowBare, as a bare Authorization value, as LaunchDarkly's clients
+// send it) and answers 401 in the family's shape.
+func (m *middleware) apiAuth(writeErr func(*fiber.Ctx, error) error, allowBare bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		h := strings.TrimSpace(c.Get(fiber.HeaderAuthorization))
-		token := h
+		token := ""
 		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 			token = strings.TrimSpace(h[7:])
+		} else if allowBare {
+			token = h
 		}
 		if token == "" {
 			return writeErr(c, sb.Errorf(sb.CodeUnauthorized, "missing API token: send Authorization: Bearer <token>"))

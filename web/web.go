@@ -81,7 +81,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	app.Get("/openapi.json", handlers.OpenAPI)
 
 	// JSON API: team API tokens, no cookies, no CSRF.
-	nodeAPI := app.Group("/api/v1/integrations", m.apiAuth(handlers.NodeAPIError))
+	nodeAPI := app.Group("/api/v1/integrations", m.apiAuth(handlers.NodeAPIError, false))
 	nodeAPI.Post("/", h.APINodeKeyCreate)
 	nodeAPI.Get("/", h.APINodeKeyList)
 	nodeAPI.Get("/:id", h.APINodeKeyShow)
