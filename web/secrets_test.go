@@ -130,3 +130,34 @@ func TestSecrets_NeverLeak(t *testing.T) {
 		})
 	}
 }
+
+// TestAPINodeKeys_InternalError makes the database fail under a request: the
+// answer is a 500 in the family's shape that names no internals, and the log
+// has the cause with the request id.
+func TestAPINodeKeys_InternalError(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.New(t, d)
+			team := env.CreateTeam("payments")
+			node := env.CreateNode(team.ID, "edge-1")
+			token := env.CreateToken(team.ID, false)
+			env.Store.Close()
+			resp, body, raw := env.API(http.MethodPost, "/api/v1/integrations", token, map[string]any{"node_id": node.ID, "name": "k"})
+			if resp.StatusCode != http.StatusInternalServerError {
+				t.Fatalf("status = %d, want 500", resp.StatusCode)
+			}
+			if body["error"] != "internal_error" || body["message"] != "internal error" || len(body) != 2 {
+				t.Errorf("body = %s, want exactly {\"error\":\"internal_error\",\"message\":\"internal error\"}", raw)
+			}
+			for _, leak := range []string{"sql", "closed", "db:", token} {
+				if strings.Contains(strings.ToLower(raw), strings.ToLower(leak)) {
+					t.Errorf("500 body %s reveals %q", raw, leak)
+				}
+			}
+			reqID := resp.Header.Get("X-Request-Id")
+			if !strings.Contains(env.Logs.String(), "request_id="+reqID) || !strings.Contains(env.Logs.String(), "internal error") {
+				t.Errorf("the cause is not logged with request id %s", reqID)
+			}
+		})
+	}
+}
