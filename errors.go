@@ -18,7 +18,10 @@ type Code string
 // The error codes the domain returns. Handlers map each to a status and to the
 // error body of the JSON family or to the form.
 const (
-	CodeInvalid      Code = "invalid"
+	CodeInvalid Code = "invalid"
+	// CodeBadRequest is a refused request that is not a schema failure: a
+	// duplicate name where the vendor answers 400, a failed connection test.
+	CodeBadRequest   Code = "bad_request"
 	CodeNotFound     Code = "not_found"
 	CodeConflict     Code = "conflict"
 	CodeUnauthorized Code = "unauthorized"

@@ -218,12 +218,12 @@ func TestDB_Integrations(t *testing.T) {
 			t.Errorf("revoke audit rows = %d, want 1", n)
 		}
 		// After a revoke the node may have a new key.
-		past := time.Now().Add(-time.Hour)
+
 		expired := nodeKey(f, nil)
 		if err := s.CreateIntegration(ctx, expired, nil, nil); err != nil {
 			t.Fatalf("key after revoke: %v", err)
 		}
-		_ = past
+
 		list, err := s.ListIntegrations(ctx, db.IntegrationFilter{NodeID: f.node.ID})
 		if err != nil || len(list) != 2 || list[0].ID != expired.ID {
 			t.Fatalf("ListIntegrations(node) = %d rows, %v; want 2, newest first", len(list), err)
@@ -357,6 +357,54 @@ func TestDB_APITokens(t *testing.T) {
 		got, _ = s.APITokenByHash(ctx, []string{"k1:hash"})
 		if !got.LastUsedAt.Equal(first) {
 			t.Errorf("last_used_at moved within a minute: %v -> %v", first, got.LastUsedAt)
+		}
+	})
+}
+
+func TestDB_UpdateAndDeleteIntegration(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *db.DB) {
+		ctx := context.Background()
+		f := seed(t, s)
+		a := &db.Integration{ID: uuid.NewString(), TeamID: f.team.ID, Provider: "infisical", Name: "a", Status: "active", UniqueKey: ptr("a"), SecretKeyID: ptr("k1"), SecretCiphertext: []byte{1, 2}}
+		b := &db.Integration{ID: uuid.NewString(), TeamID: f.team.ID, Provider: "infisical", Name: "b", Status: "active", UniqueKey: ptr("b")}
+		for _, in := range []*db.Integration{a, b} {
+			if err := s.CreateIntegration(ctx, in, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a.Name, a.UniqueKey, a.Version, a.SecretCiphertext = "a2", ptr("a2"), 2, []byte{3}
+		if err := s.UpdateIntegration(ctx, a, &db.AuditEvent{ActorType: "user", Action: "integration.update", TargetID: a.ID}); err != nil {
+			t.Fatalf("UpdateIntegration: %v", err)
+		}
+		got, _ := s.IntegrationByID(ctx, a.ID)
+		if got.Name != "a2" || got.Version != 2 || string(got.SecretCiphertext) != "\x03" {
+			t.Errorf("after update: name %q version %d secret %v", got.Name, got.Version, got.SecretCiphertext)
+		}
+		b.UniqueKey = ptr("a2")
+		if err := s.UpdateIntegration(ctx, b, nil); !errors.Is(err, db.ErrConflict) {
+			t.Errorf("update to a taken unique key: err = %v, want ErrConflict", err)
+		}
+		if err := s.DeleteIntegration(ctx, a.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteIntegration(ctx, a.ID, nil); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("second delete: err = %v, want ErrNotFound", err)
+		}
+		if err := s.UpdateIntegration(ctx, a, nil); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("update of a deleted row: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestDB_Setting(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *db.DB) {
+		ctx := context.Background()
+		v1, err := s.Setting(ctx, "org_id", "first")
+		if err != nil || v1 != "first" {
+			t.Fatalf("Setting = %q, %v; want first", v1, err)
+		}
+		if v2, err := s.Setting(ctx, "org_id", "second"); err != nil || v2 != "first" {
+			t.Errorf("second Setting = %q, %v; want the first value kept", v2, err)
 		}
 	})
 }

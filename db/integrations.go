@@ -174,3 +174,42 @@ func (d *DB) RevokeIntegration(ctx context.Context, id string, audit *AuditEvent
 	})
 	return changed, err
 }
+
+// UpdateIntegration writes the changeable fields of an integration (name,
+// unique key, attrs, sealed secret, version, status) and its audit row in one
+// transaction. ErrConflict when the new unique key is taken, ErrNotFound
+// when the row is gone.
+func (d *DB) UpdateIntegration(ctx context.Context, in *Integration, audit *AuditEvent) error {
+	in.UpdatedAt = d.now()
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, d.q(`UPDATE integrations SET name = ?, unique_key = ?, attrs = ?, secret_key_id = ?,
+			secret_ciphertext = ?, version = ?, status = ?, updated_at = ? WHERE id = ?`),
+			in.Name, in.UniqueKey, in.Attrs, in.SecretKeyID, in.SecretCiphertext, in.Version, in.Status, in.UpdatedAt, in.ID)
+		if err != nil {
+			return fmt.Errorf("db: update integration: %w", mapErr(err))
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("db: update integration: %w", err)
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return d.insertAudit(ctx, tx, audit)
+	})
+}
+
+// DeleteIntegration removes an integration (its reveals go with it) and
+// writes the audit row; ErrNotFound when it does not exist.
+func (d *DB) DeleteIntegration(ctx context.Context, id string, audit *AuditEvent) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, d.q(`DELETE FROM integrations WHERE id = ?`), id)
+		if err != nil {
+			return fmt.Errorf("db: delete integration: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("db: delete integration: %w", err)
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return d.insertAudit(ctx, tx, audit)
+	})
+}

@@ -3,6 +3,8 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"sort"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
@@ -12,7 +14,7 @@ import (
 // Status maps a domain error code to its HTTP status.
 func Status(code sb.Code) int {
 	switch code {
-	case sb.CodeInvalid:
+	case sb.CodeInvalid, sb.CodeBadRequest:
 		return http.StatusBadRequest
 	case sb.CodeNotFound:
 		return http.StatusNotFound
@@ -91,7 +93,7 @@ func nodeAPIError(c *fiber.Ctx, err error) error {
 
 func nodeErrorCode(code sb.Code) string {
 	switch code {
-	case sb.CodeInvalid:
+	case sb.CodeInvalid, sb.CodeBadRequest:
 		return "invalid_request"
 	case sb.CodeNotFound:
 		return "not_found"
@@ -113,3 +115,65 @@ func NodeAPIError(c *fiber.Ctx, err error) error { return nodeAPIError(c, err) }
 
 // NotFoundPage renders the 404 page.
 func NotFoundPage(c *fiber.Ctx) error { return uiError(c, sb.Errorf(sb.CodeNotFound, "not found")) }
+
+// anchorAPIError writes err in the Anchor (1Password service account)
+// family's shape: {"error":{"code":<status>,"message":"…"}}.
+func anchorAPIError(c *fiber.Ctx, err error) error {
+	e := sb.AsError(err)
+	logInternal(c, e)
+	status := Status(e.Code)
+	msg := e.Message
+	if e.Code == sb.CodeInvalid {
+		msg = e.Error()
+	}
+	return c.Status(status).JSON(fiber.Map{"error": fiber.Map{"code": status, "message": msg}})
+}
+
+// AnchorAPIError writes err in the Anchor family's error shape.
+func AnchorAPIError(c *fiber.Ctx, err error) error { return anchorAPIError(c, err) }
+
+// infisicalAPIError writes err in Infisical's shape:
+// {"reqId","statusCode","message","error"} and, for schema failures, 422
+// "ValidationFailure" with the field issues in "details". A domain error may
+// carry Infisical's own status (a duplicate name is a 400, not a 409).
+func infisicalAPIError(c *fiber.Ctx, err error) error {
+	e := sb.AsError(err)
+	logInternal(c, e)
+	status := Status(e.Code)
+	body := fiber.Map{"reqId": c.GetRespHeader(fiber.HeaderXRequestID), "statusCode": status, "message": e.Message}
+	switch e.Code {
+	case sb.CodeInvalid:
+		status = fiber.StatusUnprocessableEntity
+		issues := make([]fiber.Map, 0, len(e.Fields))
+		for _, f := range sortedKeys(e.Fields) {
+			issues = append(issues, fiber.Map{"path": strings.Split(f, "."), "message": e.Fields[f]})
+		}
+		body["statusCode"], body["error"], body["message"], body["details"] = status, "ValidationFailure", e.Error(), issues
+	case sb.CodeConflict, sb.CodeBadRequest:
+		status = fiber.StatusBadRequest
+		body["statusCode"], body["error"] = status, "BadRequest"
+	case sb.CodeNotFound:
+		body["error"] = "NotFound"
+	case sb.CodeUnauthorized:
+		body["error"] = "UnauthorizedError"
+	case sb.CodeForbidden:
+		body["error"] = "PermissionDenied"
+	case sb.CodeRateLimited:
+		body["error"] = "RateLimitExceeded"
+	default:
+		body["error"] = "InternalServerError"
+	}
+	return c.Status(status).JSON(body)
+}
+
+// InfisicalAPIError writes err in Infisical's error shape.
+func InfisicalAPIError(c *fiber.Ctx, err error) error { return infisicalAPIError(c, err) }
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -16,6 +16,7 @@ import (
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
+	"switchboard/netguard"
 	"switchboard/secrets"
 )
 
@@ -67,11 +68,14 @@ type Service struct {
 	log   *slog.Logger
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// Guard dials the outbound connections of "Test connection"; by default
+	// it refuses private, loopback and link-local targets.
+	Guard netguard.Guard
 }
 
 // New returns a Service.
 func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
-	return &Service{store: store, keys: keys, log: log, Now: time.Now}
+	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}}
 }
 
 var errNotFound = sb.Errorf(sb.CodeNotFound, "integration not found")

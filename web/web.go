@@ -30,6 +30,9 @@ type Config struct {
 	// SessionIdle and SessionAbsolute bound a browser session.
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
+	// AllowPrivateTargets lets "Test connection" reach private, loopback and
+	// link-local addresses.
+	AllowPrivateTargets bool
 }
 
 // App is the assembled application.
@@ -51,6 +54,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
 	acc := access.New(store, keys, log)
 	svc := integrations.New(store, keys, log)
+	svc.Guard.AllowPrivate = cfg.AllowPrivateTargets
 	sessions := session.NewStore(keys, secure, cfg.SessionIdle, cfg.SessionAbsolute)
 	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Store: store, Log: log})
 

@@ -109,7 +109,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	app := web.New(web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute}, store, keys, log)
+	app := web.New(web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets}, store, keys, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -26,6 +26,8 @@ type Config struct {
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
 	LogFormat       string
+	// AllowPrivateTargets lets "Test connection" reach private addresses.
+	AllowPrivateTargets bool
 }
 
 // setting describes one variable and its flag.
@@ -43,6 +45,7 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_SESSION_IDLE", "session-idle", "2h", "sign out after this long without a request", raw["session-idle"]},
 		{"SWITCHBOARD_SESSION_ABSOLUTE", "session-absolute", "12h", "sign out this long after sign-in, active or not", raw["session-absolute"]},
 		{"SWITCHBOARD_LOG_FORMAT", "log-format", "text", "text or json", raw["log-format"]},
+		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
 	}
 }
 
@@ -61,7 +64,7 @@ func (e *usageError) Error() string { return e.msg }
 // checks every value.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	raw := map[string]*string{}
-	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format"} {
+	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets"} {
 		raw[n] = new(string)
 	}
 	cfg := &Config{}
@@ -119,6 +122,11 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, e
 		if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 			return nil, &configError{"SWITCHBOARD_LOG_FORMAT", fmt.Sprintf("%q is not text or json", cfg.LogFormat)}
 		}
+		allow, err := strconv.ParseBool(val["SWITCHBOARD_ALLOW_PRIVATE_TARGETS"])
+		if err != nil {
+			return nil, &configError{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", fmt.Sprintf("%q is not true or false", val["SWITCHBOARD_ALLOW_PRIVATE_TARGETS"])}
+		}
+		cfg.AllowPrivateTargets = allow
 		return cfg, nil
 	}
 }

@@ -71,7 +71,7 @@ func New(tb testing.TB, d db.Dialect) *Env {
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := web.New(web.Config{BaseURL: "http://127.0.0.1"}, store, keys, log)
+	app := web.New(web.Config{BaseURL: "http://127.0.0.1", AllowPrivateTargets: true}, store, keys, log)
 	return &Env{T: tb, App: app, Store: store, Keys: keys, Logs: logs}
 }
 
