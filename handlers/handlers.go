@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -141,6 +142,8 @@ func formValues(c *fiber.Ctx) url.Values {
 func (h *Handlers) decodeForm(c *fiber.Ctx, dst any) error {
 	return h.forms.Decode(dst, formValues(c))
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // safeNext accepts only a local path as a place to return to after sign-in.
 func safeNext(next string) string {

@@ -76,6 +76,15 @@ func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
 			views.Detail{Label: "Expires", Value: views.FormatTimePtr(k.ExpiresAt, "never")},
 		)
 	}
+	if op, ok := integrations.OnePasswordOf(&r.Integration); ok {
+		d.Details = append(d.Details,
+			views.Detail{Label: "Sign-in address", Value: op.SignInAddress},
+			views.Detail{Label: "Token", Value: "stored encrypted; fingerprint " + op.Fingerprint, Mono: true},
+			views.Detail{Label: "Version", Value: itoa(op.Version)},
+		)
+		d.EditHref = "/integrations/" + r.ID + "/edit"
+		d.SecretNote = "The token was shown once, when it was saved, and is stored encrypted. To change it, edit the integration and paste a new one."
+	}
 	d.Details = append(d.Details,
 		views.Detail{Label: "Created by", Value: r.CreatedBy},
 		views.Detail{Label: "Created", Value: views.FormatTime(r.CreatedAt)},
@@ -84,6 +93,9 @@ func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
 		d.Details = append(d.Details, views.Detail{Label: "Revoked", Value: views.FormatTime(*r.RevokedAt)})
 	}
 	d.CanRevoke = r.Status != integrations.StatusRevoked
+	if d.SecretNote == "" {
+		d.SecretNote = "The secret was shown once when this integration was created and is stored only as a keyed hash: it cannot be shown again. Revoke the key and create a new one if it was lost."
+	}
 	return page(c, fiber.StatusOK, r.Name, "integrations", views.IntegrationPage(d), nil)
 }
 

@@ -46,7 +46,7 @@ type Provider struct {
 // Providers lists every provider in the order the chooser shows them.
 var Providers = []Provider{
 	{Key: ProviderNodeKey, Title: "Node API key", Description: "Generate an API key and secret for one node of a team, with the permissions it needs.", Available: true},
-	{Key: "onepassword", Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team.", Available: false},
+	{Key: ProviderOnePassword, Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team, encrypted; edit it without pasting it again.", Available: true},
 	{Key: "infisical", Title: "Infisical app connection", Description: "Connect Infisical to an app such as GitLab, AWS or PostgreSQL.", Available: false},
 	{Key: "launchdarkly", Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration from its manifest.", Available: false},
 }

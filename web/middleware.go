@@ -180,16 +180,31 @@ func (m *middleware) requireAdmin(c *fiber.Ctx) error {
 // with allowBare, as a bare Authorization value, as LaunchDarkly's clients
 // send it) and answers 401 in the family's shape.
 func (m *middleware) apiAuth(writeErr func(*fiber.Ctx, error) error, allowBare bool) fiber.Handler {
+	return m.apiAuthWith(writeErr, allowBare, "")
+}
+
+// apiAuthWith also accepts the token in a vendor's own header (Anchor's
+// anchor-api-key), tried before Authorization.
+func (m *middleware) apiAuthWith(writeErr func(*fiber.Ctx, error) error, allowBare bool, header string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		h := strings.TrimSpace(c.Get(fiber.HeaderAuthorization))
 		token := ""
-		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		if header != "" {
+			token = strings.TrimSpace(c.Get(header))
+		}
+		switch {
+		case token != "":
+		case len(h) > 7 && strings.EqualFold(h[:7], "bearer "):
 			token = strings.TrimSpace(h[7:])
-		} else if allowBare {
+		case allowBare:
 			token = h
 		}
 		if token == "" {
-			return writeErr(c, sb.Errorf(sb.CodeUnauthorized, "missing API token: send Authorization: Bearer <token>"))
+			how := "Authorization: Bearer <token>"
+			if header != "" {
+				how = "the " + header + " header"
+			}
+			return writeErr(c, sb.Errorf(sb.CodeUnauthorized, "missing API token: send %s", how))
 		}
 		actor, err := m.access.Authenticate(c.UserContext(), token, handlers.Meta(c))
 		if err != nil {

@@ -90,6 +90,16 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	nodeAPI.Get("/", h.APINodeKeyList)
 	nodeAPI.Get("/:id", h.APINodeKeyShow)
 	nodeAPI.Delete("/:id", h.APINodeKeyDelete)
+	// Anchor's 1Password family: anchor-api-key header or Bearer.
+	anchorAPI := app.Group("/v1/integrations", m.apiAuthWith(handlers.AnchorAPIError, false, "anchor-api-key"))
+	anchorAPI.Post("/", h.APIAnchorCreate)
+	anchorAPI.Get("/", h.APIAnchorList)
+	anchorAPI.Get("/:id", h.APIAnchorShow)
+	anchorAPI.Delete("/:id", h.APIAnchorDelete)
+	app.Use("/v1", func(c *fiber.Ctx) error {
+		return handlers.AnchorAPIError(c, sb.Errorf(sb.CodeNotFound, "no such API route"))
+	})
+
 	app.Use("/api", func(c *fiber.Ctx) error {
 		return handlers.NodeAPIError(c, sb.Errorf(sb.CodeNotFound, "no such API route"))
 	})
@@ -109,7 +119,11 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Get("/integrations/new/node-api-key", h.NodeKeyNew)
 	signedIn.Get("/integrations/new/node-api-key/nodes", h.NodeKeyNodes)
 	signedIn.Post("/integrations/new/node-api-key", h.NodeKeyCreate)
+	signedIn.Get("/integrations/new/1password", h.OnePasswordNew)
+	signedIn.Post("/integrations/new/1password", h.OnePasswordCreate)
 	signedIn.Get("/integrations/:id", h.IntegrationShow)
+	signedIn.Get("/integrations/:id/edit", h.IntegrationEdit)
+	signedIn.Post("/integrations/:id/edit", h.IntegrationUpdate)
 	signedIn.Post("/integrations/:id/revoke", h.IntegrationRevoke)
 	signedIn.Get("/reveal/:id", h.RevealShow)
 

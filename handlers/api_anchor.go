@@ -1,0 +1,131 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/db"
+	"switchboard/integrations"
+)
+
+// anchorIntegration is Anchor's IntegrationItem.
+type anchorIntegration struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	Path      string `json:"path"`
+	CreatedAt string `json:"createdAt"`
+}
+
+// jsTime formats a time as JavaScript's toISOString does (Anchor, Infisical).
+func jsTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func anchorItem(r *db.Integration) anchorIntegration {
+	return anchorIntegration{ID: r.ID, Name: r.Name, Type: integrations.OnePasswordType, Path: "integrations/" + r.TeamID + "/" + r.ID, CreatedAt: jsTime(r.CreatedAt)}
+}
+
+// APIAnchorCreate is POST /v1/integrations: a 1Password service account.
+func (h *Handlers) APIAnchorCreate(c *fiber.Ctx) error {
+	var (
+		name, typ   *string
+		credentials map[string]any
+	)
+	v := sb.Validation{}
+	if err := decodeObject(c, v, map[string]any{"name": &name, "type": &typ, "credentials": &credentials}); err != nil {
+		return anchorAPIError(c, err)
+	}
+	in := integrations.OnePasswordInput{}
+	switch {
+	case name == nil:
+		v.Add("name", "is required")
+	default:
+		in.Name = *name
+	}
+	switch {
+	case typ == nil:
+		v.Add("type", "is required")
+	case *typ != integrations.OnePasswordType:
+		v.Add("type", "must be one of: 1PASSWORD")
+	}
+	if _, bad := v["credentials"]; !bad {
+		switch {
+		case credentials == nil:
+			v.Add("credentials", "is required")
+		case credentials["type"] != "serviceAccount":
+			v.Add("credentials.type", "must be serviceAccount")
+		default:
+			data, _ := credentials["data"].(map[string]any)
+			token, ok := data["serviceAccount"].(string)
+			switch {
+			case data == nil:
+				v.Add("credentials.data", "is required")
+			case !ok:
+				v.Add("credentials.data.serviceAccount", "is required and must be a string")
+			default:
+				in.Token = token
+			}
+		}
+	}
+	if _, err := integrations.ValidateOnePassword(&in, false); err != nil {
+		for f, m := range sb.AsError(err).Fields {
+			if f == "token" {
+				f = "credentials.data.serviceAccount"
+			}
+			if _, done := v[f]; !done && !(f == "credentials.data.serviceAccount" && in.Token == "") {
+				v.Add(f, m)
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return anchorAPIError(c, err)
+	}
+	row, _, err := h.Integrations.CreateOnePassword(c.UserContext(), Actor(c), in, false)
+	if err != nil {
+		return anchorAPIError(c, err)
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"integration": anchorItem(row)}})
+}
+
+// APIAnchorList is GET /v1/integrations: the team's 1Password integrations.
+func (h *Handlers) APIAnchorList(c *fiber.Ctx) error {
+	rows, err := h.Integrations.List(c.UserContext(), Actor(c), integrations.ListFilter{Provider: integrations.ProviderOnePassword, Limit: 500})
+	if err != nil {
+		return anchorAPIError(c, err)
+	}
+	items := make([]anchorIntegration, 0, len(rows))
+	for i := range rows {
+		items = append(items, anchorItem(&rows[i].Integration))
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"integrations": items}})
+}
+
+func (h *Handlers) anchorRow(c *fiber.Ctx) (*db.IntegrationRow, error) {
+	r, err := h.Integrations.Get(c.UserContext(), Actor(c), c.Params("id"))
+	if err == nil && r.Provider != integrations.ProviderOnePassword {
+		err = sb.Errorf(sb.CodeNotFound, "integration not found")
+	}
+	return r, err
+}
+
+// APIAnchorShow is GET /v1/integrations/{id}.
+func (h *Handlers) APIAnchorShow(c *fiber.Ctx) error {
+	r, err := h.anchorRow(c)
+	if err != nil {
+		return anchorAPIError(c, err)
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"integration": anchorItem(&r.Integration)}})
+}
+
+// APIAnchorDelete is DELETE /v1/integrations/{id}: the integration and its
+// stored token are deleted.
+func (h *Handlers) APIAnchorDelete(c *fiber.Ctx) error {
+	r, err := h.anchorRow(c)
+	if err != nil {
+		return anchorAPIError(c, err)
+	}
+	if _, err := h.Integrations.Delete(c.UserContext(), Actor(c), r.ID); err != nil {
+		return anchorAPIError(c, err)
+	}
+	return c.JSON(fiber.Map{"data": fiber.Map{"integration": fiber.Map{"id": r.ID, "deleted": true, "path": "integrations/" + r.TeamID + "/" + r.ID}}})
+}
