@@ -310,6 +310,9 @@ func (s *Service) Teams(ctx context.Context, actor sb.Actor) ([]db.Team, error) 
 
 // Team returns a team the actor may use; another team is not found.
 func (s *Service) Team(ctx context.Context, actor sb.Actor, id string) (*db.Team, error) {
+	if u, err := uuid.Parse(id); err == nil {
+		id = u.String()
+	}
 	if !isUUID(id) || !actor.CanUseTeam(id) {
 		return nil, sb.Errorf(sb.CodeNotFound, "team not found")
 	}

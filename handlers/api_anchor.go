@@ -36,6 +36,9 @@ func (h *Handlers) APIAnchorCreate(c *fiber.Ctx) error {
 		return anchorAPIError(c, err)
 	}
 	in := integrations.OnePasswordInput{}
+	// tokenGiven: the credentials object was well formed down to a string
+	// serviceAccount, so the token's own checks apply.
+	tokenGiven := false
 	switch {
 	case name == nil:
 		v.Add("name", "is required")
@@ -63,18 +66,19 @@ func (h *Handlers) APIAnchorCreate(c *fiber.Ctx) error {
 			case !ok:
 				v.Add("credentials.data.serviceAccount", "is required and must be a string")
 			default:
-				in.Token = token
+				in.Token, tokenGiven = token, true
 			}
 		}
 	}
 	if _, err := integrations.ValidateOnePassword(&in, false); err != nil {
 		for f, m := range sb.AsError(err).Fields {
 			if f == "token" {
+				if !tokenGiven {
+					continue
+				}
 				f = "credentials.data.serviceAccount"
 			}
-			if _, done := v[f]; !done && !(f == "credentials.data.serviceAccount" && in.Token == "") {
-				v.Add(f, m)
-			}
+			v.Add(f, m)
 		}
 	}
 	if err := v.Err(); err != nil {

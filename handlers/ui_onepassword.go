@@ -73,6 +73,9 @@ func (h *Handlers) IntegrationEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return uiError(c, err)
 	}
+	if conn, ok := h.appConnection(c, r.ID, r.Provider, r.Attrs); ok {
+		return h.infisicalEdit(c, conn)
+	}
 	op, ok := integrations.OnePasswordOf(&r.Integration)
 	if !ok {
 		return uiError(c, sb.Errorf(sb.CodeNotFound, "not found"))
@@ -86,6 +89,9 @@ func (h *Handlers) IntegrationUpdate(c *fiber.Ctx) error {
 	r, err := h.Integrations.Get(ctx, actor, id)
 	if err != nil {
 		return uiError(c, err)
+	}
+	if conn, ok := h.appConnection(c, r.ID, r.Provider, r.Attrs); ok {
+		return h.infisicalUpdate(c, conn)
 	}
 	op, ok := integrations.OnePasswordOf(&r.Integration)
 	if !ok {

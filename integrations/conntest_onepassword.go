@@ -95,3 +95,15 @@ func scrub(msg, secret string) string {
 	}
 	return strings.ReplaceAll(msg, secret, "[redacted]")
 }
+
+func init() {
+	RegisterConnectionTester("1password", func(ctx context.Context, s *Service, method string, creds map[string]any) (string, error) {
+		instanceURL, _ := creds["instanceUrl"].(string)
+		token, _ := creds["apiToken"].(string)
+		sum, err := s.CheckOnePasswordConnect(ctx, instanceURL, token)
+		if err != nil {
+			return "", err
+		}
+		return sum.String(), nil
+	})
+}

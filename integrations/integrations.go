@@ -47,7 +47,7 @@ type Provider struct {
 var Providers = []Provider{
 	{Key: ProviderNodeKey, Title: "Node API key", Description: "Generate an API key and secret for one node of a team, with the permissions it needs.", Available: true},
 	{Key: ProviderOnePassword, Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team, encrypted; edit it without pasting it again.", Available: true},
-	{Key: "infisical", Title: "Infisical app connection", Description: "Connect Infisical to an app such as GitLab, AWS or PostgreSQL.", Available: false},
+	{Key: ProviderInfisical, Title: "Infisical app connection", Description: "Paste the credentials of one of twelve apps (1Password Connect, GitLab, AWS, PostgreSQL, MySQL…) and test the connection before saving.", Available: true},
 	{Key: "launchdarkly", Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration from its manifest.", Available: false},
 }
 
@@ -82,9 +82,13 @@ var errNotFound = sb.Errorf(sb.CodeNotFound, "integration not found")
 
 // Get returns an integration the actor may see; another team's is not found.
 func (s *Service) Get(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, error) {
-	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+	u, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
 		return nil, errNotFound
 	}
+	// One spelling for both dialects: PostgreSQL's uuid type ignores case,
+	// SQLite's text does not.
+	id = u.String()
 	r, err := s.store.IntegrationByID(ctx, id)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, errNotFound

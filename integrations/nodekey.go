@@ -85,8 +85,10 @@ func ValidateNodeKey(in *NodeKeyInput, now time.Time) error {
 	in.NodeID = strings.TrimSpace(in.NodeID)
 	if in.NodeID == "" {
 		v.Add("node_id", "is required")
-	} else if _, err := uuid.Parse(in.NodeID); err != nil || len(in.NodeID) != 36 {
+	} else if u, err := uuid.Parse(in.NodeID); err != nil || len(in.NodeID) != 36 {
 		v.Add("node_id", "must be a UUID")
+	} else {
+		in.NodeID = u.String()
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	if n := utf8.RuneCountInString(in.Name); n < 1 || n > 255 {

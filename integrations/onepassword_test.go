@@ -16,8 +16,8 @@ func syntheticToken(t testing.TB, enc *base64.Encoding, drop ...string) string {
 	payload := map[string]any{
 		"signInAddress": "https://example.1password.com", "userAuth": map[string]any{"method": "SRPg-4096"},
 		"email": "svc-abc@1passwordserviceaccounts.com", "srpX": strings.Repeat("a1", 32),
-		"muk":        map[string]any{"alg": "A256GCM", "ext": true, "k": "c2VjcmV0", "key_ops": []string{"encrypt", "decrypt"}, "kty": "oct", "kid": "mp"},
-		"secretKey":  "A3-TEST00-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+		"muk":            map[string]any{"alg": "A256GCM", "ext": true, "k": "c2VjcmV0", "key_ops": []string{"encrypt", "decrypt"}, "kty": "oct", "kid": "mp"},
+		"secretKey":      "A3-TEST00-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
 		"throttleSecret": map[string]any{"seed": "00", "deviceUuid": "x"}, "deviceUuid": "testdeviceuuid0000000000",
 	}
 	for _, d := range drop {

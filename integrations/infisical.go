@@ -1,0 +1,756 @@
+package integrations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	sb "switchboard"
+	"switchboard/access"
+	"switchboard/db"
+)
+
+// ProviderInfisical is the provider key of Infisical app connections. Every
+// app shares it (the app is kept in Attrs), so the unique key, the
+// connection's name, is unique across all apps of the organisation.
+const ProviderInfisical = "infisical"
+
+// AppConnectionInput is what creating an app connection takes, from the
+// JSON family or the form.
+type AppConnectionInput struct {
+	App    string
+	Method string
+	Name   string
+	// Description nil means none.
+	Description *string
+	// ProjectID is the team; empty defaults to the caller's only team.
+	ProjectID string
+	// IsPlatformManagedCredentials, when given, must be false.
+	IsPlatformManagedCredentials *bool
+	// GatewayID, when given, must be empty: gateways are not supported.
+	GatewayID   *string
+	Credentials map[string]any
+}
+
+// AppConnectionUpdate is a PATCH: nil fields are left as they are.
+type AppConnectionUpdate struct {
+	Name *string
+	// DescriptionSet says Description was given; a nil Description then
+	// clears it.
+	DescriptionSet bool
+	Description    *string
+	// Method, when given, must be the stored one (a method cannot change).
+	Method *string
+	// Credentials, when non-nil, replace the stored ones after validation
+	// against the stored method. Secret fields left out or blank keep their
+	// stored values, so an edit never needs the secret pasted again.
+	Credentials                  map[string]any
+	IsPlatformManagedCredentials *bool
+	GatewayID                    *string
+	// ProjectID, when given, must be the connection's team: a connection
+	// does not move between projects.
+	ProjectID *string
+}
+
+// AppConnection is an app connection as responses show it: the returned
+// credential fields only, never a secret.
+type AppConnection struct {
+	ID          string
+	Name        string
+	Description *string
+	Version     int
+	OrgID       string
+	TeamID      string
+	TeamName    string
+	TeamSlug    string
+	App         string
+	Method      string
+	// Credentials holds the fields the catalogue marks returned.
+	Credentials map[string]any
+	// CredentialsHash is the SHA-256 (hex) of the stored ciphertext.
+	CredentialsHash string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// AppName is the app's display name ("PostgreSQL").
+func (c *AppConnection) AppName() string {
+	if a, ok := InfisicalAppBySlug(c.App); ok {
+		return a.Name
+	}
+	return c.App
+}
+
+// MethodName is the method's display name ("Username & Password").
+func (c *AppConnection) MethodName() string {
+	if a, ok := InfisicalAppBySlug(c.App); ok {
+		if m, ok := a.Method(c.Method); ok {
+			return m.Name
+		}
+	}
+	return c.Method
+}
+
+// appConnectionAttrs is what Attrs holds: metadata and the returned
+// (non-secret) credential fields. All credentials are sealed.
+type appConnectionAttrs struct {
+	App         string         `json:"app"`
+	Method      string         `json:"method"`
+	Description *string        `json:"description"`
+	Credentials map[string]any `json:"credentials"`
+}
+
+// slugRE is what @sindresorhus/slugify leaves unchanged for lowercase
+// input: letters and digits in hyphen-separated runs.
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func validateConnName(v sb.Validation, name string) string {
+	name = strings.TrimSpace(name)
+	switch n := utf8.RuneCountInString(name); {
+	case n < 1:
+		v.Add("name", "name field must be at least 1 character")
+	case n > 64:
+		v.Add("name", "name field must be at most 64 characters")
+	case !slugRE.MatchString(name):
+		v.Add("name", "name field can only contain lowercase letters, numbers, and hyphens")
+	}
+	return name
+}
+
+func validateConnDescription(v sb.Validation, d *string) *string {
+	if d == nil {
+		return nil
+	}
+	s := strings.TrimSpace(*d)
+	if utf8.RuneCountInString(s) > 256 {
+		v.Add("description", "Description cannot exceed 256 characters")
+	}
+	if s == "" {
+		// A blank description (an empty form field) is none.
+		return nil
+	}
+	return &s
+}
+
+func validateUnsupported(v sb.Validation, app *InfisicalApp, platform *bool, gateway *string) {
+	notSupported := "Not supported for " + app.Name + " Connections"
+	if platform != nil && *platform {
+		v.Add("isPlatformManagedCredentials", notSupported)
+	}
+	if gateway != nil && strings.TrimSpace(*gateway) != "" {
+		v.Add("gatewayId", notSupported)
+	}
+}
+
+func connNotFound(id string) error {
+	return sb.Errorf(sb.CodeNotFound, "Could not find App Connection with ID %s", clip(id, 64))
+}
+
+// errUnknownApp is the answer for an app outside the catalogue.
+func errUnknownApp(app string) error {
+	if len(app) > 64 {
+		app = app[:64] + "…"
+	}
+	return sb.Errorf(sb.CodeNotFound, "App Connection app %q not found", app)
+}
+
+// ValidateAppConnection checks a create input against the catalogue and
+// normalises it in place (trimmed name and description, credentials as
+// ValidateCredentials returns them). An app outside the catalogue is not
+// found; every other failure is an invalid-input error naming each field as
+// the JSON body names it (name, description, method, credentials.<field>,
+// isPlatformManagedCredentials, gatewayId).
+func ValidateAppConnection(in *AppConnectionInput) error {
+	app, ok := InfisicalAppBySlug(in.App)
+	if !ok {
+		return errUnknownApp(in.App)
+	}
+	v := sb.Validation{}
+	in.Name = validateConnName(v, in.Name)
+	in.Description = validateConnDescription(v, in.Description)
+	validateUnsupported(v, app, in.IsPlatformManagedCredentials, in.GatewayID)
+	in.Method = strings.TrimSpace(in.Method)
+	m, mok := app.Method(in.Method)
+	switch {
+	case in.Method == "":
+		v.Add("method", "Required")
+	case !mok:
+		v.Add("method", enumMessage(app.MethodSlugs(), in.Method))
+	}
+	switch {
+	case in.Credentials == nil:
+		v.Add("credentials", "Required")
+	case mok:
+		creds, err := m.ValidateCredentials(in.Credentials)
+		if err != nil {
+			v.Merge(err)
+		} else {
+			in.Credentials = creds
+		}
+	}
+	return v.Err()
+}
+
+// team returns the team a connection goes to: the given one if the actor
+// may use it, else (none given) the actor's only team.
+func (s *Service) connTeam(ctx context.Context, actor sb.Actor, projectID string) (*db.Team, error) {
+	projectID = strings.TrimSpace(projectID)
+	if projectID == "" {
+		if actor.IsAdmin() || len(actor.Teams) != 1 {
+			return nil, &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"projectId": "Required: the project (team) id, as you have more than one"}}
+		}
+		projectID = actor.Teams[0]
+	}
+	notFound := sb.Errorf(sb.CodeNotFound, "Could not find project with ID %s", clip(projectID, 64))
+	if _, err := uuid.Parse(projectID); err != nil || len(projectID) != 36 || !actor.CanUseTeam(projectID) {
+		return nil, notFound
+	}
+	t, err := s.store.TeamByID(ctx, projectID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, notFound
+	} else if err != nil {
+		return nil, sb.Internal(err)
+	}
+	return t, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func duplicateName(name string) error {
+	msg := fmt.Sprintf("An App Connection with the name %q already exists", name)
+	return &sb.Error{Code: sb.CodeConflict, Message: msg, Fields: map[string]string{"name": msg}}
+}
+
+// CreateAppConnection validates in, seals every credential to the new row,
+// keeps the returned fields and metadata in Attrs, and stores it with its
+// audit row (which names the app, method and name, never a credential) and,
+// with withReveal (the browser), a reveal that shows the secret fields once,
+// masked; its id is returned. The name is the row's unique key, so two
+// concurrent creates of one name cannot both succeed: the loser gets
+// Infisical's 400 wording.
+func (s *Service) CreateAppConnection(ctx context.Context, actor sb.Actor, in AppConnectionInput, withReveal bool) (*AppConnection, string, error) {
+	if err := ValidateAppConnection(&in); err != nil {
+		return nil, "", err
+	}
+	team, err := s.connTeam(ctx, actor, in.ProjectID)
+	if err != nil {
+		return nil, "", err
+	}
+	if actor.ReadOnly {
+		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
+	}
+	app, _ := InfisicalAppBySlug(in.App)
+	m, _ := app.Method(in.Method)
+	attrs, err := json.Marshal(appConnectionAttrs{App: app.Slug, Method: m.Slug, Description: in.Description, Credentials: m.Returned(in.Credentials)})
+	if err != nil {
+		return nil, "", sb.Internal(err)
+	}
+	row := &db.Integration{ID: uuid.NewString(), TeamID: team.ID, Provider: ProviderInfisical, Name: in.Name,
+		Status: StatusActive, UniqueKey: ptr(in.Name), Attrs: string(attrs)}
+	keyID, ct, err := s.SealCredentials(row.ID, in.Credentials)
+	if err != nil {
+		return nil, "", sb.Internal(err)
+	}
+	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
+	if actor.TokenID != "" {
+		row.CreatedByToken = &actor.TokenID
+	} else if actor.UserID != "" {
+		row.CreatedByUser = &actor.UserID
+	}
+	var reveal *db.Reveal
+	if withReveal && actor.UserID != "" { // a reveal belongs to a signed-in user
+		fields := []RevealField{}
+		for _, f := range m.Fields {
+			if sv, ok := in.Credentials[f.Name].(string); ok && f.Secret {
+				fields = append(fields, RevealField{Label: f.Label, Name: f.Name, Value: sv, Masked: true})
+			}
+		}
+		fields = append(fields, RevealField{Label: "Credentials hash", Name: "credentialsHash", Value: CredentialsHash(ct)})
+		reveal, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
+			Title: app.Name + " connection " + in.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID, Fields: fields,
+		})
+		if err != nil {
+			return nil, "", sb.Internal(err)
+		}
+	}
+	audit := access.Audit(actor, "integration.create", "integration", row.ID, team.ID, map[string]any{
+		"provider": ProviderInfisical, "app": app.Slug, "method": m.Slug, "name": in.Name,
+	})
+	if err := s.store.CreateIntegration(ctx, row, reveal, audit); err != nil {
+		if errors.Is(err, db.ErrConflict) {
+			return nil, "", duplicateName(in.Name)
+		}
+		return nil, "", sb.Internal(err)
+	}
+	c, err := s.appConnectionOf(ctx, &db.IntegrationRow{Integration: *row, TeamName: team.Name, TeamSlug: team.Slug})
+	if err != nil {
+		return nil, "", err
+	}
+	revealID := ""
+	if reveal != nil {
+		revealID = reveal.ID
+	}
+	return c, revealID, nil
+}
+
+// appConnectionOf reads the response view of a row.
+func (s *Service) appConnectionOf(ctx context.Context, r *db.IntegrationRow) (*AppConnection, error) {
+	org, err := s.OrgID(ctx)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	c, err := appConnectionFrom(r)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	c.OrgID = org
+	return c, nil
+}
+
+func appConnectionFrom(r *db.IntegrationRow) (*AppConnection, error) {
+	var a appConnectionAttrs
+	if err := json.Unmarshal([]byte(r.Attrs), &a); err != nil {
+		return nil, fmt.Errorf("app connection %s: attrs: %w", r.ID, err)
+	}
+	if a.Credentials == nil {
+		a.Credentials = map[string]any{}
+	}
+	return &AppConnection{
+		ID: r.ID, Name: r.Name, Description: a.Description, Version: r.Version, TeamID: r.TeamID, TeamName: r.TeamName, TeamSlug: r.TeamSlug,
+		App: a.App, Method: a.Method, Credentials: a.Credentials, CredentialsHash: CredentialsHash(r.SecretCiphertext),
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}, nil
+}
+
+// appConnectionRow returns the live app connection id of app ("" for any)
+// that the actor may see. Another team's connection, another app's, another
+// provider's row or a revoked one is not found.
+func (s *Service) appConnectionRow(ctx context.Context, actor sb.Actor, app, id string) (*db.IntegrationRow, *appConnectionAttrs, error) {
+	if app != "" {
+		if _, ok := InfisicalAppBySlug(app); !ok {
+			return nil, nil, errUnknownApp(app)
+		}
+	}
+	r, err := s.Get(ctx, actor, id)
+	if sb.ErrorCode(err) == sb.CodeNotFound {
+		return nil, nil, connNotFound(id)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if r.Provider != ProviderInfisical || r.Status != StatusActive {
+		return nil, nil, connNotFound(id)
+	}
+	var a appConnectionAttrs
+	if err := json.Unmarshal([]byte(r.Attrs), &a); err != nil {
+		return nil, nil, sb.Internal(fmt.Errorf("app connection %s: attrs: %w", r.ID, err))
+	}
+	if app != "" && a.App != app {
+		return nil, nil, connNotFound(id)
+	}
+	return r, &a, nil
+}
+
+// AppConnection returns one app connection of app ("" for any app).
+func (s *Service) AppConnection(ctx context.Context, actor sb.Actor, app, id string) (*AppConnection, error) {
+	r, _, err := s.appConnectionRow(ctx, actor, app, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.appConnectionOf(ctx, r)
+}
+
+// AppConnectionFilter narrows a list of app connections.
+type AppConnectionFilter struct {
+	// App keeps one app's connections ("" for all).
+	App string
+	// ProjectID keeps one team's ("" for every team the actor may use).
+	ProjectID string
+}
+
+// ListAppConnections returns the live app connections the actor may see,
+// ordered by name as Infisical orders them.
+func (s *Service) ListAppConnections(ctx context.Context, actor sb.Actor, f AppConnectionFilter) ([]AppConnection, error) {
+	if f.App != "" {
+		if _, ok := InfisicalAppBySlug(f.App); !ok {
+			return nil, errUnknownApp(f.App)
+		}
+	}
+	filter := db.IntegrationFilter{Provider: ProviderInfisical, Limit: 500}
+	if !actor.IsAdmin() {
+		filter.TeamIDs = append([]string{}, actor.Teams...)
+	}
+	if f.ProjectID != "" {
+		t, err := s.connTeam(ctx, actor, f.ProjectID)
+		if err != nil {
+			return nil, err
+		}
+		filter.TeamIDs = []string{t.ID}
+	}
+	org, err := s.OrgID(ctx)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	out := []AppConnection{}
+	for {
+		rows, err := s.store.ListIntegrations(ctx, filter)
+		if err != nil {
+			return nil, sb.Internal(err)
+		}
+		for i := range rows {
+			if rows[i].Status != StatusActive {
+				continue
+			}
+			c, err := appConnectionFrom(&rows[i])
+			if err != nil {
+				return nil, sb.Internal(err)
+			}
+			if f.App != "" && c.App != f.App {
+				continue
+			}
+			c.OrgID = org
+			out = append(out, *c)
+		}
+		if len(rows) < filter.Limit {
+			break
+		}
+		last := rows[len(rows)-1]
+		filter.BeforeAt, filter.BeforeID = &last.CreatedAt, last.ID
+	}
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	return out, nil
+}
+
+// openAppCredentials opens the sealed credentials of a row.
+func (s *Service) openAppCredentials(r *db.IntegrationRow) (map[string]any, error) {
+	var creds map[string]any
+	if err := s.OpenCredentials(&r.Integration, &creds); err != nil {
+		return nil, sb.Internal(fmt.Errorf("open app connection %s: %w", r.ID, err))
+	}
+	if creds == nil {
+		creds = map[string]any{}
+	}
+	return creds, nil
+}
+
+// AppConnectionEditValues returns every non-secret credential value of a
+// connection, including those responses leave out (a role ARN, a Vault
+// URL), for an edit form to fill in. Secret values never leave the store.
+func (s *Service) AppConnectionEditValues(ctx context.Context, actor sb.Actor, app, id string) (map[string]any, error) {
+	r, a, err := s.appConnectionRow(ctx, actor, app, id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := catalogueMethod(a)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := s.openAppCredentials(r)
+	if err != nil {
+		return nil, err
+	}
+	return m.NonSecret(creds), nil
+}
+
+func catalogueMethod(a *appConnectionAttrs) (*InfisicalMethod, error) {
+	app, ok := InfisicalAppBySlug(a.App)
+	if !ok {
+		return nil, sb.Internal(fmt.Errorf("stored app %q is not in the catalogue", a.App))
+	}
+	m, ok := app.Method(a.Method)
+	if !ok {
+		return nil, sb.Internal(fmt.Errorf("stored method %q of app %q is not in the catalogue", a.Method, a.App))
+	}
+	return m, nil
+}
+
+// sameCredentials compares two credential maps as JSON would.
+func sameCredentials(a, b map[string]any) bool {
+	norm := func(m map[string]any) any {
+		buf, _ := json.Marshal(m)
+		var out any
+		json.Unmarshal(buf, &out)
+		return out
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
+}
+
+// UpdateAppConnection applies a PATCH: name, description, credentials.
+// Credentials are validated against the stored method; secret fields left
+// out or blank keep their stored values. Only credentials that differ from
+// the stored ones are re-sealed, and only then does the version go up (and
+// credentialsHash change).
+func (s *Service) UpdateAppConnection(ctx context.Context, actor sb.Actor, app, id string, in AppConnectionUpdate) (*AppConnection, error) {
+	r, a, err := s.appConnectionRow(ctx, actor, app, id)
+	if err != nil {
+		return nil, err
+	}
+	catApp, _ := InfisicalAppBySlug(a.App)
+	m, err := catalogueMethod(a)
+	if err != nil {
+		return nil, err
+	}
+	v := sb.Validation{}
+	name := r.Name
+	if in.Name != nil {
+		name = validateConnName(v, *in.Name)
+	}
+	desc := a.Description
+	if in.DescriptionSet {
+		desc = validateConnDescription(v, in.Description)
+	}
+	validateUnsupported(v, catApp, in.IsPlatformManagedCredentials, in.GatewayID)
+	if in.Method != nil && strings.TrimSpace(*in.Method) != m.Slug {
+		v.Add("method", "cannot be changed: this connection uses "+m.Slug)
+	}
+	if in.ProjectID != nil && strings.TrimSpace(*in.ProjectID) != r.TeamID {
+		v.Add("projectId", "cannot be changed: a connection stays in its project")
+	}
+	var stored, creds map[string]any
+	if in.Credentials != nil {
+		stored, err = s.openAppCredentials(r)
+		if err != nil {
+			return nil, err
+		}
+		creds, err = m.ValidateCredentials(m.keepStoredSecrets(in.Credentials, stored))
+		if err != nil {
+			v.Merge(err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if actor.ReadOnly {
+		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+	}
+	row := r.Integration
+	changed := []string{}
+	if name != r.Name {
+		row.Name, row.UniqueKey = name, ptr(name)
+		changed = append(changed, "name")
+	}
+	if !reflect.DeepEqual(desc, a.Description) {
+		changed = append(changed, "description")
+	}
+	newAttrs := appConnectionAttrs{App: a.App, Method: a.Method, Description: desc, Credentials: a.Credentials}
+	if creds != nil && !sameCredentials(creds, stored) {
+		keyID, ct, err := s.SealCredentials(row.ID, creds)
+		if err != nil {
+			return nil, sb.Internal(err)
+		}
+		row.SecretKeyID, row.SecretCiphertext = &keyID, ct
+		row.Version++
+		newAttrs.Credentials = m.Returned(creds)
+		changed = append(changed, "credentials")
+	}
+	attrs, err := json.Marshal(newAttrs)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	row.Attrs = string(attrs)
+	audit := access.Audit(actor, "integration.update", "integration", row.ID, row.TeamID, map[string]any{
+		"provider": ProviderInfisical, "app": a.App, "changed": changed, "version": row.Version,
+	})
+	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
+		switch {
+		case errors.Is(err, db.ErrConflict):
+			return nil, duplicateName(name)
+		case errors.Is(err, db.ErrNotFound):
+			return nil, connNotFound(id)
+		}
+		return nil, sb.Internal(err)
+	}
+	return s.appConnectionOf(ctx, &db.IntegrationRow{Integration: row, TeamName: r.TeamName, TeamSlug: r.TeamSlug})
+}
+
+// DeleteAppConnection deletes a connection and its sealed credentials, and
+// returns it as it was.
+func (s *Service) DeleteAppConnection(ctx context.Context, actor sb.Actor, app, id string) (*AppConnection, error) {
+	r, _, err := s.appConnectionRow(ctx, actor, app, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.appConnectionOf(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Delete(ctx, actor, r.ID); err != nil {
+		if sb.ErrorCode(err) == sb.CodeNotFound {
+			return nil, connNotFound(id)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// ConnectionTester checks credentials of one app against the live service
+// and returns a one-line summary of what it found. It dials only through
+// s.Guard and must give up within 5 seconds. Its error is an *sb.Error with
+// CodeBadRequest ("Failed to validate credentials: <reason>", see
+// failedValidation); any other error is reported as such a failure. The
+// service scrubs every secret value from the message in any case.
+type ConnectionTester func(ctx context.Context, s *Service, method string, creds map[string]any) (summary string, err error)
+
+var (
+	testersMu         sync.RWMutex
+	connectionTesters = map[string]ConnectionTester{}
+)
+
+// RegisterConnectionTester makes t the "Test connection" of app (a slug of
+// the catalogue), replacing any earlier one; a nil t removes it. Call it
+// from an init function, e.g. for 1password:
+//
+//	RegisterConnectionTester("1password", func(ctx context.Context, s *Service, _ string, c map[string]any) (string, error) {
+//		sum, err := s.CheckOnePasswordConnect(ctx, c["instanceUrl"].(string), c["apiToken"].(string))
+//		return sum.String(), err
+//	})
+func RegisterConnectionTester(app string, t ConnectionTester) {
+	testersMu.Lock()
+	defer testersMu.Unlock()
+	if t == nil {
+		delete(connectionTesters, app)
+		return
+	}
+	connectionTesters[app] = t
+}
+
+// HasConnectionTester reports whether app has a "Test connection" (the form
+// shows the button only then).
+func HasConnectionTester(app string) bool {
+	testersMu.RLock()
+	defer testersMu.RUnlock()
+	_, ok := connectionTesters[app]
+	return ok
+}
+
+// ConnectionTestTimeout bounds one connection test.
+const ConnectionTestTimeout = 5 * time.Second
+
+// runTester runs the app's tester on creds and scrubs the secrets of m from
+// whatever it answers.
+func (s *Service) runTester(ctx context.Context, app *InfisicalApp, m *InfisicalMethod, creds map[string]any) (string, error) {
+	testersMu.RLock()
+	t, ok := connectionTesters[app.Slug]
+	testersMu.RUnlock()
+	if !ok {
+		return "", sb.Errorf(sb.CodeBadRequest, "Testing credentials is not supported for %s Connections", app.Name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, ConnectionTestTimeout)
+	defer cancel()
+	secrets := m.secretValues(creds)
+	summary, err := t(ctx, s, m.Slug, creds)
+	if err != nil {
+		e := sb.AsError(err)
+		if e.Code == sb.CodeInternal {
+			e = failedValidation(scrubAll(err.Error(), secrets)).(*sb.Error)
+		}
+		out := *e
+		out.Message = scrubAll(e.Message, secrets)
+		out.Err = nil
+		return "", &out
+	}
+	return scrubAll(summary, secrets), nil
+}
+
+// scrubAll removes each secret from msg.
+func scrubAll(msg string, secrets []string) string {
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "[redacted]")
+		}
+	}
+	return msg
+}
+
+// TestAppConnection tests the stored credentials of a connection against
+// the live service and records the attempt (app and outcome only) in the
+// audit log. A failure is a CodeBadRequest error in Infisical's wording,
+// "Failed to validate credentials: <reason>", that never holds a secret.
+func (s *Service) TestAppConnection(ctx context.Context, actor sb.Actor, app, id string) (*AppConnection, string, error) {
+	r, a, err := s.appConnectionRow(ctx, actor, app, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if actor.ReadOnly {
+		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
+	}
+	m, err := catalogueMethod(a)
+	if err != nil {
+		return nil, "", err
+	}
+	catApp, _ := InfisicalAppBySlug(a.App)
+	creds, err := s.openAppCredentials(r)
+	if err != nil {
+		return nil, "", err
+	}
+	summary, terr := s.runTester(ctx, catApp, m, creds)
+	clear(creds)
+	audit := access.Audit(actor, "integration.test", "integration", r.ID, r.TeamID, map[string]any{
+		"provider": ProviderInfisical, "app": a.App, "ok": terr == nil,
+	})
+	if err := s.store.RecordAudit(ctx, audit); err != nil {
+		return nil, "", sb.Internal(err)
+	}
+	if terr != nil {
+		return nil, "", terr
+	}
+	c, err := s.appConnectionOf(ctx, r)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, summary, nil
+}
+
+// TestAppCredentials tests credentials that are not stored yet (the form's
+// "Test connection" before saving). With existingID, secret fields left
+// blank are taken from that stored connection of the same app and method,
+// as an edit keeps them. The credentials are validated first, as a create
+// would.
+func (s *Service) TestAppCredentials(ctx context.Context, actor sb.Actor, app, method string, creds map[string]any, existingID string) (string, error) {
+	catApp, ok := InfisicalAppBySlug(app)
+	if !ok {
+		return "", errUnknownApp(app)
+	}
+	m, ok := catApp.Method(method)
+	if !ok {
+		return "", &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"method": enumMessage(catApp.MethodSlugs(), method)}}
+	}
+	if actor.ReadOnly {
+		return "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
+	}
+	if creds == nil {
+		creds = map[string]any{}
+	}
+	if existingID != "" {
+		r, a, err := s.appConnectionRow(ctx, actor, app, existingID)
+		if err != nil {
+			return "", err
+		}
+		if a.Method == m.Slug {
+			stored, err := s.openAppCredentials(r)
+			if err != nil {
+				return "", err
+			}
+			creds = m.keepStoredSecrets(creds, stored)
+			defer clear(stored)
+		}
+	}
+	valid, err := m.ValidateCredentials(creds)
+	if err != nil {
+		return "", err
+	}
+	return s.runTester(ctx, catApp, m, valid)
+}
