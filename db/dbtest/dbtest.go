@@ -114,3 +114,24 @@ func redact(u string) string {
 	}
 	return p.Redacted()
 }
+
+// PasswordURL returns the URL of a PostgreSQL role that must give its
+// password (SWITCHBOARD_TEST_PG_PASSWORD_URL, set by .ci/run from a
+// throwaway scram-sha-256 cluster), for tests of real password refusals.
+// Without it the test skips, or fails when SWITCHBOARD_REQUIRE_POSTGRES is set.
+func PasswordURL(tb testing.TB) *url.URL {
+	tb.Helper()
+	raw := os.Getenv("SWITCHBOARD_TEST_PG_PASSWORD_URL")
+	if raw == "" {
+		msg := "SWITCHBOARD_TEST_PG_PASSWORD_URL is not set (run the tests through .ci/run with-postgres to get a password-checking PostgreSQL)"
+		if os.Getenv("SWITCHBOARD_REQUIRE_POSTGRES") != "" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		tb.Fatalf("SWITCHBOARD_TEST_PG_PASSWORD_URL is not a postgres URL with a user and password")
+	}
+	return u
+}
