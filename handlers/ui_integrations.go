@@ -83,7 +83,9 @@ func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
 			views.Detail{Label: "Token", Value: "stored encrypted; fingerprint " + op.Fingerprint, Mono: true},
 			views.Detail{Label: "Version", Value: itoa(op.Version)},
 		)
-		d.EditHref = "/integrations/" + r.ID + "/edit"
+		if r.Status != integrations.StatusRevoked {
+			d.EditHref = "/integrations/" + r.ID + "/edit"
+		}
 		d.SecretNote = "The token was shown once, when it was saved, and is stored encrypted. To change it, edit the integration and paste a new one."
 	}
 	if conn, ok := h.appConnection(c, r.ID, r.Provider, r.Attrs); ok {

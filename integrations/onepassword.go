@@ -223,6 +223,9 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 	if r.Provider != ProviderOnePassword {
 		return nil, errNotFound
 	}
+	if r.Status == StatusRevoked {
+		return nil, sb.Errorf(sb.CodeConflict, "this integration is revoked and can no longer be edited")
+	}
 	addr, err := ValidateOnePassword(&in, true)
 	if err != nil {
 		return nil, err

@@ -102,7 +102,7 @@ func TestReveal(t *testing.T) {
 		t.Errorf("generated value = %q, want it in full", got)
 	}
 	masked := doc.Find(`[data-testid="reveal-token"]`)
-	if masked.Text() != "**********" {
+	if masked.Text() != "••••••••••••" {
 		t.Errorf("masked value text = %q, want it masked", masked.Text())
 	}
 	if v, _ := masked.Attr("data-value"); v != "ops_secret" {
