@@ -92,6 +92,11 @@ func draftValues(m *integrations.InfisicalMethod, d infisicalDraft) map[string]a
 	raw := m.FormCredentials(d.Values, "credentials.")
 	out := map[string]any{}
 	for _, f := range m.Fields {
+		if _, sent := d.Values["credentials."+f.Name]; !sent {
+			// Not on the submitted form (a fresh GET, another app's
+			// fields): the catalogue's default applies.
+			continue
+		}
 		if v, ok := raw[f.Name]; ok && !f.Secret {
 			out[f.Name] = v
 		}
@@ -117,6 +122,7 @@ func (h *Handlers) infisicalModel(c *fiber.Ctx, d infisicalDraft, errs views.Err
 	for _, x := range app.Methods {
 		f.Methods = append(f.Methods, views.Option{Value: x.Slug, Label: x.Name})
 	}
+	f.CanTest = integrations.HasConnectionTester(app.Slug)
 	return f, nil
 }
 
@@ -146,6 +152,15 @@ func testResult(summary string, err error) (*views.TestResult, error) {
 // the typed credentials).
 func (h *Handlers) InfisicalCreate(c *fiber.Ctx) error {
 	d := readInfisicalDraft(c)
+	if d.Values.Get("reload") != "" {
+		// The <noscript> "Show this app's fields": a POST, so that typed
+		// secrets never travel in a URL; nothing is saved.
+		f, err := h.infisicalModel(c, d, nil)
+		if err != nil {
+			return uiError(c, err)
+		}
+		return page(c, fiber.StatusOK, "New app connection", "integrations", views.InfisicalPage(f), nil)
+	}
 	app, m := catalogueChoice(&d)
 	creds := m.FormCredentials(d.Values, "credentials.")
 	if d.Test {
@@ -229,6 +244,7 @@ func (h *Handlers) infisicalEditModel(c *fiber.Ctx, conn *integrations.AppConnec
 		values = draftValues(m, *d)
 	}
 	f.Fields = connFields(m, values, true)
+	f.CanTest = integrations.HasConnectionTester(conn.App)
 	return f, nil
 }
 

@@ -88,7 +88,7 @@ func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
 		}
 		d.SecretNote = "The token was shown once, when it was saved, and is stored encrypted. To change it, edit the integration and paste a new one."
 	}
-	if conn, ok := h.appConnection(c, r.ID, r.Provider, r.Attrs); ok {
+	if conn, ok := integrations.AppConnectionOf(r); ok {
 		d.Provider = "Infisical app connection"
 		d.Details = append(d.Details, views.Detail{Label: "App", Value: conn.AppName() + " · " + conn.MethodName()})
 		if conn.Description != nil {
@@ -98,7 +98,11 @@ func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
 		m, _ := app.Method(conn.Method)
 		for _, f := range m.Fields {
 			if v, ok := conn.Credentials[f.Name]; ok && f.Returned && !f.Secret {
-				d.Details = append(d.Details, views.Detail{Label: f.Label, Value: fmt.Sprint(v), Mono: f.Type != integrations.CredBool})
+				val := fmt.Sprint(v)
+				if b, isBool := v.(bool); isBool {
+					val = map[bool]string{true: "yes", false: "no"}[b]
+				}
+				d.Details = append(d.Details, views.Detail{Label: f.Label, Value: val, Mono: f.Type != integrations.CredBool})
 			} else if f.Secret {
 				d.Details = append(d.Details, views.Detail{Label: f.Label, Value: "stored encrypted"})
 			}
@@ -107,8 +111,10 @@ func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
 			views.Detail{Label: "Version", Value: itoa(conn.Version)},
 			views.Detail{Label: "Credentials hash", Value: conn.CredentialsHash, Mono: true},
 		)
-		d.EditHref = "/integrations/" + r.ID + "/edit"
-		d.CanTest = integrations.HasConnectionTester(conn.App)
+		if r.Status == integrations.StatusActive {
+			d.EditHref = "/integrations/" + r.ID + "/edit"
+			d.CanTest = integrations.HasConnectionTester(conn.App)
+		}
 		d.SecretNote = "Secret credentials were shown once, when they were saved, and are stored encrypted. To change them, edit the connection; fields left empty keep their stored values."
 	}
 	d.Details = append(d.Details,

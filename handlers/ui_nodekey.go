@@ -12,6 +12,8 @@ import (
 )
 
 type nodeKeyForm struct {
+	// Reload is the <noscript> "Show this team's nodes": re-render, save nothing.
+	Reload      bool     `form:"reload"`
 	TeamID      string   `form:"team_id"`
 	NodeID      string   `form:"node_id"`
 	Name        string   `form:"name"`
@@ -97,6 +99,14 @@ func (h *Handlers) NodeKeyCreate(c *fiber.Ctx) error {
 	var f nodeKeyForm
 	if err := h.decodeForm(c, &f); err != nil {
 		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
+	}
+	if f.Reload {
+		// A POST, not a GET, so the CSRF token never lands in a URL.
+		m, err := h.nodeKeyModel(c, f, nil)
+		if err != nil {
+			return uiError(c, err)
+		}
+		return page(c, fiber.StatusOK, "New node API key", "integrations", views.NodeKeyPage(m), nil)
 	}
 	expires, ok := parseFormTime(f.ExpiresAt)
 	in := integrations.NodeKeyInput{TeamID: f.TeamID, NodeID: f.NodeID, Name: f.Name, Permissions: f.Permissions, ExpiresAt: expires}

@@ -336,6 +336,17 @@ func appConnectionFrom(r *db.IntegrationRow) (*AppConnection, error) {
 	}, nil
 }
 
+// AppConnectionOf reads the app connection view of a row the caller has
+// already loaded (a detail page shows a revoked connection too), or false
+// for a row of another provider.
+func AppConnectionOf(r *db.IntegrationRow) (*AppConnection, bool) {
+	if r.Provider != ProviderInfisical {
+		return nil, false
+	}
+	c, err := appConnectionFrom(r)
+	return c, err == nil
+}
+
 // appConnectionRow returns the live app connection id of app ("" for any)
 // that the actor may see. Another team's connection, another app's, another
 // provider's row or a revoked one is not found.

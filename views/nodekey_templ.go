@@ -176,7 +176,7 @@ func NodeKeyFormFragment(f NodeKeyForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<noscript><button type=\"submit\" formmethod=\"get\" formaction=\"/integrations/new/node-api-key\" formnovalidate class=\"btn btn-secondary btn-sm mt-2\">Show this team's nodes</button></noscript></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<noscript><button type=\"submit\" name=\"reload\" value=\"1\" formnovalidate class=\"btn btn-secondary btn-sm mt-2\">Show this team's nodes</button></noscript></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -287,9 +287,9 @@ func testNodeKeyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 	q.wantPath("back at the form after sign-in", "/integrations/new/node-api-key")
 	q.do("choose the team (no JavaScript)", chromedp.SendKeys(testID("team-select"), firstWord(teamName)))
 	q.wantText("node select without JavaScript", testIDSel("node-select"), "Choose a team first")
-	showNodes := chromedp.CSS(testIDSel("node-key-form") + ` noscript button[formmethod="get"]`)
+	showNodes := chromedp.CSS(testIDSel("node-key-form") + ` noscript button[name="reload"]`)
 	q.do("noscript button shown", chromedp.WaitVisible(showNodes))
-	q.wantText("noscript button", testIDSel("node-key-form")+` noscript button[formmethod="get"]`, "Show this team's nodes")
+	q.wantText("noscript button", testIDSel("node-key-form")+` noscript button[name="reload"]`, "Show this team's nodes")
 	if _, err := q.tryFollow(5*time.Second, chromedp.Click(showNodes)); err != nil {
 		// Not fatal: say why, then do what a user would (fill the name
 		// first) so that the rest of the no-JavaScript path still runs.
