@@ -78,14 +78,8 @@ func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Ac
 		return sb.Actor{}, sb.Internal(err)
 	}
 	now := s.Now()
-	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) {
+	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.CreatorDisabled {
 		return sb.Actor{}, unauth
-	}
-	if t.CreatedBy != nil {
-		u, err := s.store.UserByID(ctx, *t.CreatedBy)
-		if err == nil && u.DisabledAt != nil {
-			return sb.Actor{}, unauth
-		}
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		if err := s.store.TouchAPIToken(ctx, t.ID); err != nil {

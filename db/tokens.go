@@ -21,6 +21,9 @@ type APIToken struct {
 	LastUsedAt    *time.Time `db:"last_used_at"`
 	RevokedAt     *time.Time `db:"revoked_at"`
 	CreatedAt     time.Time  `db:"created_at"`
+	// CreatorDisabled is set (by APITokenByHash only) when the user who
+	// created the token is disabled: the token stops with its creator.
+	CreatorDisabled bool `db:"creator_disabled"`
 }
 
 const tokenCols = `id, team_id, name, token_hash, display_prefix, read_only, created_by, expires_at, last_used_at, revoked_at, created_at`
@@ -41,7 +44,10 @@ func (d *DB) CreateAPIToken(ctx context.Context, t *APIToken, audit *AuditEvent)
 // APITokenByHash finds the token whose hash is one of candidates (one per
 // key of the keyring, so tokens survive a master key rotation).
 func (d *DB) APITokenByHash(ctx context.Context, candidates []string) (*APIToken, error) {
-	query, args, err := sqlx.In(`SELECT `+tokenCols+` FROM api_tokens WHERE token_hash IN (?)`, candidates)
+	// One query on every API request: the token and whether its creator is disabled.
+	query, args, err := sqlx.In(`SELECT t.id, t.team_id, t.name, t.token_hash, t.display_prefix, t.read_only, t.created_by,
+		t.expires_at, t.last_used_at, t.revoked_at, t.created_at, (u.disabled_at IS NOT NULL) AS creator_disabled
+		FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.token_hash IN (?)`, candidates)
 	if err != nil {
 		return nil, fmt.Errorf("db: token by hash: %w", err)
 	}
