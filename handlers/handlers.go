@@ -17,7 +17,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/access"
-	"switchboard/db"
 	"switchboard/integrations"
 	"switchboard/views"
 	"switchboard/web/session"
@@ -33,7 +32,6 @@ const (
 type Deps struct {
 	Access       *access.Service
 	Integrations *integrations.Service
-	Store        *db.DB
 	Log          *slog.Logger
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
+	"switchboard/db"
 	"switchboard/integrations"
 	"switchboard/views"
 )
@@ -301,7 +302,7 @@ func (h *Handlers) IntegrationTest(c *fiber.Ctx) error {
 	if err != nil {
 		return uiError(c, err)
 	}
-	conn, ok := h.appConnection(c, r.ID, r.Provider, r.Attrs)
+	conn, ok := liveAppConnection(r)
 	if !ok {
 		return uiError(c, sb.Errorf(sb.CodeNotFound, "not found"))
 	}
@@ -322,15 +323,11 @@ func (h *Handlers) IntegrationTest(c *fiber.Ctx) error {
 	return redirect(c, "/integrations/"+id)
 }
 
-// appConnection loads the app connection view of an integration row.
-func (h *Handlers) appConnection(c *fiber.Ctx, id, provider, attrs string) (*integrations.AppConnection, bool) {
-	if provider != integrations.ProviderInfisical {
+// liveAppConnection is the app connection view of a row already loaded by
+// Get (no second query); a revoked connection is not editable or testable.
+func liveAppConnection(r *db.IntegrationRow) (*integrations.AppConnection, bool) {
+	if r.Status != integrations.StatusActive {
 		return nil, false
 	}
-	app := integrations.AppOfAttrs(attrs)
-	conn, err := h.Integrations.AppConnection(c.UserContext(), Actor(c), app, id)
-	if err != nil {
-		return nil, false
-	}
-	return conn, true
+	return integrations.AppConnectionOf(r)
 }

@@ -73,7 +73,7 @@ func (h *Handlers) IntegrationEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return uiError(c, err)
 	}
-	if conn, ok := h.appConnection(c, r.ID, r.Provider, r.Attrs); ok {
+	if conn, ok := liveAppConnection(r); ok {
 		return h.infisicalEdit(c, conn)
 	}
 	op, ok := integrations.OnePasswordOf(&r.Integration)
@@ -90,7 +90,7 @@ func (h *Handlers) IntegrationUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return uiError(c, err)
 	}
-	if conn, ok := h.appConnection(c, r.ID, r.Provider, r.Attrs); ok {
+	if conn, ok := liveAppConnection(r); ok {
 		return h.infisicalUpdate(c, conn)
 	}
 	op, ok := integrations.OnePasswordOf(&r.Integration)

@@ -68,7 +68,7 @@ func (s *Service) CheckOnePasswordConnect(ctx context.Context, instanceURL, apiT
 		case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
 			return sum, failedValidation("the Connect server did not answer within 5 seconds")
 		default:
-			return sum, failedValidation("cannot reach the Connect server: " + scrub(err.Error(), apiToken))
+			return sum, failedValidation("cannot reach the Connect server: " + scrubAll(err.Error(), []string{apiToken}))
 		}
 	}
 	defer resp.Body.Close()
@@ -86,14 +86,6 @@ func (s *Service) CheckOnePasswordConnect(ctx context.Context, instanceURL, apiT
 	}
 	sum.Vaults = len(vaults)
 	return sum, nil
-}
-
-// scrub removes a secret from a message that might quote it.
-func scrub(msg, secret string) string {
-	if secret == "" {
-		return msg
-	}
-	return strings.ReplaceAll(msg, secret, "[redacted]")
 }
 
 func init() {

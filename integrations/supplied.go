@@ -49,12 +49,3 @@ func CredentialsHash(ciphertext []byte) string {
 func (s *Service) OrgID(ctx context.Context) (string, error) {
 	return s.store.Setting(ctx, "org_id", uuid.NewString())
 }
-
-// AppOfAttrs returns the app slug kept in an app connection's attrs.
-func AppOfAttrs(attrs string) string {
-	var a struct {
-		App string `json:"app"`
-	}
-	json.Unmarshal([]byte(attrs), &a)
-	return a.App
-}

@@ -56,7 +56,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	svc := integrations.New(store, keys, log)
 	svc.Guard.AllowPrivate = cfg.AllowPrivateTargets
 	sessions := session.NewStore(keys, secure, cfg.SessionIdle, cfg.SessionAbsolute)
-	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Store: store, Log: log})
+	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Log: log})
 
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
