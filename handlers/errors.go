@@ -177,3 +177,23 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// launchDarklyAPIError writes err in LaunchDarkly's shape,
+// {"code":"…","message":"…"}; an invalid request names each failing field
+// in the message.
+func launchDarklyAPIError(c *fiber.Ctx, err error) error {
+	e := sb.AsError(err)
+	logInternal(c, e)
+	msg := e.Message
+	if e.Code == sb.CodeInvalid && len(e.Fields) > 0 {
+		msg = e.FieldList()
+	}
+	code := nodeErrorCode(e.Code)
+	if e.Code == sb.CodeUnauthorized {
+		code = "unauthorized"
+	}
+	return c.Status(Status(e.Code)).JSON(fiber.Map{"code": code, "message": msg})
+}
+
+// LaunchDarklyAPIError writes err in the LaunchDarkly family's error shape.
+func LaunchDarklyAPIError(c *fiber.Ctx, err error) error { return launchDarklyAPIError(c, err) }

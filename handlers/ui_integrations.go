@@ -117,6 +117,9 @@ func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
 		}
 		d.SecretNote = "Secret credentials were shown once, when they were saved, and are stored encrypted. To change them, edit the connection; fields left empty keep their stored values."
 	}
+	if cfg, ok := integrations.LDConfigOf(r); ok {
+		h.ldDetails(&d, cfg)
+	}
 	d.Details = append(d.Details,
 		views.Detail{Label: "Created by", Value: r.CreatedBy},
 		views.Detail{Label: "Created", Value: views.FormatTime(r.CreatedAt)},

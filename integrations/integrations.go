@@ -48,7 +48,7 @@ var Providers = []Provider{
 	{Key: ProviderNodeKey, Title: "Node API key", Description: "Generate an API key and secret for one node of a team, with the permissions it needs.", Available: true},
 	{Key: ProviderOnePassword, Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team, encrypted; edit it without pasting it again.", Available: true},
 	{Key: ProviderInfisical, Title: "Infisical app connection", Description: "Paste the credentials of one of twelve apps (1Password Connect, GitLab, AWS, PostgreSQL, MySQL…) and test the connection before saving.", Available: true},
-	{Key: "launchdarkly", Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration from its manifest.", Available: false},
+	{Key: ProviderLaunchDarkly, Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration (Datadog, Splunk, PagerDuty, Snowflake…) from its manifest; secret values are stored encrypted and only ever shown masked.", Available: true},
 }
 
 // ProviderByKey returns the provider with key, or ok false.
@@ -71,11 +71,14 @@ type Service struct {
 	// Guard dials the outbound connections of "Test connection"; by default
 	// it refuses private, loopback and link-local targets.
 	Guard netguard.Guard
+	// Manifests are the LaunchDarkly integrations that configurations can
+	// be made for.
+	Manifests *ManifestSet
 }
 
 // New returns a Service.
 func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
-	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}}
+	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}, Manifests: ShippedManifests()}
 }
 
 var errNotFound = sb.Errorf(sb.CodeNotFound, "integration not found")

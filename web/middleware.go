@@ -24,6 +24,8 @@ type middleware struct {
 	access   *access.Service
 	store    *db.DB
 	secure   bool
+	// limiter counts API requests per token (nil or limit 0: no limit).
+	limiter *rateLimiter
 }
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -178,7 +180,8 @@ func (m *middleware) requireAdmin(c *fiber.Ctx) error {
 
 // apiAuth authenticates a team API token sent as Authorization: Bearer (and,
 // with allowBare, as a bare Authorization value, as LaunchDarkly's clients
-// send it) and answers 401 in the family's shape.
+// send it) and answers 401 in the family's shape. An authenticated request
+// then counts against its token's rate limit (429 in the family's shape).
 func (m *middleware) apiAuth(writeErr func(*fiber.Ctx, error) error, allowBare bool) fiber.Handler {
 	return m.apiAuthWith(writeErr, allowBare, "")
 }
@@ -211,6 +214,9 @@ func (m *middleware) apiAuthWith(writeErr func(*fiber.Ctx, error) error, allowBa
 			return writeErr(c, err)
 		}
 		c.Locals(handlers.LocalActor, actor)
+		if handled, err := m.limiter.allow(c, writeErr, actor.TokenID); handled {
+			return err
+		}
 		return c.Next()
 	}
 }

@@ -33,6 +33,12 @@ type Config struct {
 	// AllowPrivateTargets lets "Test connection" reach private, loopback and
 	// link-local addresses.
 	AllowPrivateTargets bool
+	// APIRateLimit is the JSON API requests a minute each token may make:
+	// 0 means DefaultAPIRateLimit, a negative value turns the limit off.
+	APIRateLimit int
+	// Manifests are the LaunchDarkly integrations offered; nil means the
+	// shipped ones.
+	Manifests *integrations.ManifestSet
 }
 
 // App is the assembled application.
@@ -55,6 +61,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	acc := access.New(store, keys, log)
 	svc := integrations.New(store, keys, log)
 	svc.Guard.AllowPrivate = cfg.AllowPrivateTargets
+	if cfg.Manifests != nil {
+		svc.Manifests = cfg.Manifests
+	}
 	sessions := session.NewStore(keys, secure, cfg.SessionIdle, cfg.SessionAbsolute)
 	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Log: log})
 
@@ -69,6 +78,12 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		ErrorHandler:          errorHandler(log),
 	})
 	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store}
+	switch {
+	case cfg.APIRateLimit == 0:
+		m.limiter = &rateLimiter{store: store, limit: DefaultAPIRateLimit}
+	case cfg.APIRateLimit > 0:
+		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
+	}
 
 	app.Use(m.requestLog, m.securityHeaders, m.refuseEncodedBodies)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
@@ -108,6 +123,14 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	anchorAPI.Get("/", h.APIAnchorList)
 	anchorAPI.Get("/:id", h.APIAnchorShow)
 	anchorAPI.Delete("/:id", h.APIAnchorDelete)
+	// LaunchDarkly's integration configurations: the token as a bare
+	// Authorization value (as LaunchDarkly's clients send it) or Bearer.
+	ldAPI := app.Group("/api/v2/integration-configurations", m.apiAuth(handlers.LaunchDarklyAPIError, true))
+	ldAPI.Post("/keys/:integrationKey", h.APILaunchDarklyCreate)
+	ldAPI.Get("/keys/:integrationKey", h.APILaunchDarklyList)
+	ldAPI.Get("/:id", h.APILaunchDarklyShow)
+	ldAPI.Delete("/:id", h.APILaunchDarklyDelete)
+	ldAPI.Use(handlers.APILaunchDarklyNotFound)
 	app.Use("/v1", func(c *fiber.Ctx) error {
 		return handlers.AnchorAPIError(c, sb.Errorf(sb.CodeNotFound, "no such API route"))
 	})
@@ -135,6 +158,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Post("/integrations/new/1password", h.OnePasswordCreate)
 	signedIn.Get("/integrations/new/infisical", h.InfisicalNew)
 	signedIn.Post("/integrations/new/infisical", h.InfisicalCreate)
+	signedIn.Get("/integrations/new/launchdarkly", h.LaunchDarklyNew)
+	signedIn.Post("/integrations/new/launchdarkly", h.LaunchDarklyCreate)
 	signedIn.Get("/integrations/:id", h.IntegrationShow)
 	signedIn.Post("/integrations/:id/test", h.IntegrationTest)
 	signedIn.Get("/integrations/:id/edit", h.IntegrationEdit)

@@ -104,12 +104,22 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := c.logger(cfg)
+	// A bad manifest stops the start before anything else, naming the
+	// file and the rule it breaks.
+	manifests, err := integrations.LoadManifests(cfg.ManifestDir)
+	if err != nil {
+		return &configError{"SWITCHBOARD_MANIFEST_DIR", err.Error()}
+	}
 	store, keys, err := c.open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	app := web.New(web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets}, store, keys, log)
+	rate := cfg.APIRateLimit
+	if rate == 0 {
+		rate = -1 // the setting's 0 is "no limit"; web.Config's 0 is "the default"
+	}
+	app := web.New(web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, APIRateLimit: rate, Manifests: manifests}, store, keys, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -28,6 +28,10 @@ type Config struct {
 	LogFormat       string
 	// AllowPrivateTargets lets "Test connection" reach private addresses.
 	AllowPrivateTargets bool
+	// APIRateLimit is the JSON API requests a minute per token; 0 is no limit.
+	APIRateLimit int
+	// ManifestDir is a folder of extra LaunchDarkly manifest JSON files ("" for none).
+	ManifestDir string
 }
 
 // setting describes one variable and its flag.
@@ -46,6 +50,8 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_SESSION_ABSOLUTE", "session-absolute", "12h", "sign out this long after sign-in, active or not", raw["session-absolute"]},
 		{"SWITCHBOARD_LOG_FORMAT", "log-format", "text", "text or json", raw["log-format"]},
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
+		{"SWITCHBOARD_API_RATE_LIMIT", "api-rate-limit", "300", "JSON API requests a minute per token (0 turns the limit off)", raw["api-rate-limit"]},
+		{"SWITCHBOARD_MANIFEST_DIR", "manifest-dir", "", "folder of extra LaunchDarkly manifest JSON files", raw["manifest-dir"]},
 	}
 }
 
@@ -64,7 +70,7 @@ func (e *usageError) Error() string { return e.msg }
 // checks every value.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	raw := map[string]*string{}
-	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets"} {
+	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir"} {
 		raw[n] = new(string)
 	}
 	cfg := &Config{}
@@ -127,6 +133,12 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, e
 			return nil, &configError{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", fmt.Sprintf("%q is not true or false", val["SWITCHBOARD_ALLOW_PRIVATE_TARGETS"])}
 		}
 		cfg.AllowPrivateTargets = allow
+		rate, err := strconv.Atoi(val["SWITCHBOARD_API_RATE_LIMIT"])
+		if err != nil || rate < 0 {
+			return nil, &configError{"SWITCHBOARD_API_RATE_LIMIT", fmt.Sprintf("%q is not a number of requests a minute (0 turns the limit off)", val["SWITCHBOARD_API_RATE_LIMIT"])}
+		}
+		cfg.APIRateLimit = rate
+		cfg.ManifestDir = val["SWITCHBOARD_MANIFEST_DIR"]
 		return cfg, nil
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -44,6 +45,8 @@ func TestRun_BadConfigExits2(t *testing.T) {
 		{"address by flag", nil, []string{"serve", "--addr", "127.0.0.1:99999"}, "SWITCHBOARD_ADDR"},
 		{"bad base URL", map[string]string{"SWITCHBOARD_BASE_URL": "ftp://x"}, []string{"serve"}, "SWITCHBOARD_BASE_URL"},
 		{"bad idle", map[string]string{"SWITCHBOARD_SESSION_IDLE": "soon"}, []string{"serve"}, "SWITCHBOARD_SESSION_IDLE"},
+		{"rate limit not a number", map[string]string{"SWITCHBOARD_API_RATE_LIMIT": "lots"}, []string{"serve"}, "SWITCHBOARD_API_RATE_LIMIT"},
+		{"negative rate limit by flag", nil, []string{"serve", "--api-rate-limit", "-5"}, "SWITCHBOARD_API_RATE_LIMIT"},
 		{"postgres without key", map[string]string{"SWITCHBOARD_DATABASE_URL": "postgres://127.0.0.1:1/x"}, []string{"serve"}, "SWITCHBOARD_MASTER_KEY"},
 	}
 	for _, tt := range tests {
@@ -170,6 +173,37 @@ func TestServe_LogsSetupURLAndServes(t *testing.T) {
 			}
 			if strings.Contains(errb.String(), "/setup/"+token) && strings.Count(errb.String(), token) != 1 {
 				t.Errorf("setup token logged more than once (request log must show the route, not the token)")
+			}
+		})
+	}
+}
+
+func TestBindConfig_APIRateLimitAndManifestDir(t *testing.T) {
+	tests := []struct {
+		name         string
+		env          map[string]string
+		args         []string
+		wantRate     int
+		wantManifest string
+	}{
+		{"defaults", nil, nil, 300, ""},
+		{"from the environment", map[string]string{"SWITCHBOARD_API_RATE_LIMIT": "60", "SWITCHBOARD_MANIFEST_DIR": "/etc/sb/manifests"}, nil, 60, "/etc/sb/manifests"},
+		{"zero turns the limit off", map[string]string{"SWITCHBOARD_API_RATE_LIMIT": "0"}, nil, 0, ""},
+		{"flag over environment", map[string]string{"SWITCHBOARD_API_RATE_LIMIT": "60", "SWITCHBOARD_MANIFEST_DIR": "env"}, []string{"--api-rate-limit", "1000", "--manifest-dir", "flag"}, 1000, "flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			load := bindConfig(fs, func(k string) string { return tt.env[k] })
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := load()
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			if cfg.APIRateLimit != tt.wantRate || cfg.ManifestDir != tt.wantManifest {
+				t.Errorf("APIRateLimit, ManifestDir = %d, %q; want %d, %q", cfg.APIRateLimit, cfg.ManifestDir, tt.wantRate, tt.wantManifest)
 			}
 		})
 	}

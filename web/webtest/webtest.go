@@ -57,8 +57,19 @@ func (b *SyncBuffer) String() string {
 	return b.buf.String()
 }
 
+// TestAPIRateLimit is the per-token API rate limit of apps built by New:
+// generous, so tests that send many requests with one token are not limited.
+const TestAPIRateLimit = 100000
+
 // New builds the app over a fresh store of dialect d.
 func New(tb testing.TB, d db.Dialect) *Env {
+	tb.Helper()
+	return NewWith(tb, d, nil)
+}
+
+// NewWith builds the app like New after configure (if not nil) has changed
+// the configuration, e.g. to set a small APIRateLimit.
+func NewWith(tb testing.TB, d db.Dialect, configure func(*web.Config)) *Env {
 	tb.Helper()
 	store := dbtest.MustOpenDB(tb, d)
 	k, err := secrets.GenerateKey()
@@ -71,7 +82,11 @@ func New(tb testing.TB, d db.Dialect) *Env {
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := web.New(web.Config{BaseURL: "http://127.0.0.1", AllowPrivateTargets: true}, store, keys, log)
+	cfg := web.Config{BaseURL: "http://127.0.0.1", AllowPrivateTargets: true, APIRateLimit: TestAPIRateLimit}
+	if configure != nil {
+		configure(&cfg)
+	}
+	app := web.New(cfg, store, keys, log)
 	return &Env{T: tb, App: app, Store: store, Keys: keys, Logs: logs}
 }
 

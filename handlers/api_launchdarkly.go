@@ -1,0 +1,209 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"sort"
+
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/integrations"
+)
+
+// LaunchDarkly's integration configurations family
+// (/api/v2/integration-configurations), in the shapes of
+// seeds/launchdarkly-create-integration-configuration.md. Every error is
+// {"code","message"} (launchDarklyAPIError).
+
+const ldBase = "/api/v2/integration-configurations"
+
+type ldLink struct {
+	Href string `json:"href"`
+	Type string `json:"type"`
+}
+
+type ldAccessReason struct {
+	Effect    string   `json:"effect"`
+	Resources []string `json:"resources"`
+	Actions   []string `json:"actions"`
+	RoleName  string   `json:"role_name,omitempty"`
+}
+
+type ldAccessEntry struct {
+	Action string         `json:"action"`
+	Reason ldAccessReason `json:"reason"`
+}
+
+type ldAccess struct {
+	Denied  []ldAccessEntry `json:"denied"`
+	Allowed []ldAccessEntry `json:"allowed"`
+}
+
+// ldConfiguration is IntegrationConfigurationsRep.
+type ldConfiguration struct {
+	Links            map[string]ldLink               `json:"_links"`
+	ID               string                          `json:"_id"`
+	Name             string                          `json:"name"`
+	CreatedAt        int64                           `json:"_createdAt"`
+	IntegrationKey   string                          `json:"_integrationKey"`
+	Tags             []string                        `json:"tags"`
+	Enabled          bool                            `json:"enabled"`
+	Access           ldAccess                        `json:"_access"`
+	ConfigValues     map[string]any                  `json:"configValues"`
+	CapabilityConfig integrations.LDCapabilityConfig `json:"capabilityConfig"`
+}
+
+// ldAccessFor says what the caller may do with a configuration: a
+// read-only token may not update or delete it.
+func ldAccessFor(actor sb.Actor, cfg *integrations.LDConfig) ldAccess {
+	a := ldAccess{Denied: []ldAccessEntry{}, Allowed: []ldAccessEntry{}}
+	res := []string{"integration/" + cfg.IntegrationKey + "/" + cfg.ID}
+	for _, action := range []string{"updateIntegrationConfiguration", "deleteIntegrationConfiguration"} {
+		if actor.ReadOnly {
+			a.Denied = append(a.Denied, ldAccessEntry{Action: action, Reason: ldAccessReason{Effect: "deny", Resources: res, Actions: []string{"*"}, RoleName: "reader"}})
+		} else {
+			role := "writer"
+			if actor.IsAdmin() {
+				role = "admin"
+			}
+			a.Allowed = append(a.Allowed, ldAccessEntry{Action: action, Reason: ldAccessReason{Effect: "allow", Resources: res, Actions: []string{"*"}, RoleName: role}})
+		}
+	}
+	return a
+}
+
+func ldJSON(actor sb.Actor, cfg *integrations.LDConfig) ldConfiguration {
+	return ldConfiguration{
+		Links: map[string]ldLink{
+			"self":   {Href: ldBase + "/" + cfg.ID, Type: "application/json"},
+			"parent": {Href: ldBase + "/keys/" + cfg.IntegrationKey, Type: "application/json"},
+		},
+		ID: cfg.ID, Name: cfg.Name, CreatedAt: cfg.CreatedAt.UnixMilli(), IntegrationKey: cfg.IntegrationKey,
+		Tags: cfg.Tags, Enabled: cfg.Enabled, Access: ldAccessFor(actor, cfg), ConfigValues: cfg.ConfigValues,
+		CapabilityConfig: cfg.CapabilityConfig,
+	}
+}
+
+// ldBodyMembers are the members of IntegrationConfigurationPost.
+var ldBodyMembers = map[string]bool{"name": true, "enabled": true, "tags": true, "configValues": true, "capabilityConfig": true}
+
+// decodeLDBody reads an IntegrationConfigurationPost member by member, so
+// each type error names its member; unknown members are refused.
+func decodeLDBody(body []byte, key string) (integrations.LDConfigInput, sb.Validation, error) {
+	in := integrations.LDConfigInput{IntegrationKey: key}
+	v := sb.Validation{}
+	var obj map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		var te *json.UnmarshalTypeError
+		if err == nil || errors.Is(err, io.EOF) || errors.As(err, &te) {
+			return in, v, sb.Errorf(sb.CodeInvalid, "the request body must be a JSON object")
+		}
+		return in, v, sb.Errorf(sb.CodeInvalid, "the request body is not valid JSON")
+	}
+	if dec.More() {
+		return in, v, sb.Errorf(sb.CodeInvalid, "the request body must hold one JSON object")
+	}
+	names := make([]string, 0, len(obj))
+	for k := range obj {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if !ldBodyMembers[k] {
+			v.Add(clipString(k, 40), "is not a member of an integration configuration (name, enabled, tags, configValues, capabilityConfig)")
+		}
+	}
+	member := func(name string, dst any, want string) {
+		raw, ok := obj[name]
+		if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			return
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			v.Add(name, "must be "+want+", not "+jsonKindOf(raw))
+		}
+	}
+	member("name", &in.Name, "a string")
+	var enabled bool
+	if _, ok := obj["enabled"]; ok {
+		member("enabled", &enabled, "true or false")
+		in.Enabled = &enabled
+	}
+	member("tags", &in.Tags, "a list of strings")
+	member("configValues", &in.ConfigValues, "an object")
+	member("capabilityConfig", &in.CapabilityConfig, "an object")
+	return in, v, nil
+}
+
+// APILaunchDarklyCreate is POST /api/v2/integration-configurations/keys/{integrationKey}.
+func (h *Handlers) APILaunchDarklyCreate(c *fiber.Ctx) error {
+	key := c.Params("integrationKey")
+	m, err := h.Integrations.Manifest(key)
+	if err != nil {
+		return launchDarklyAPIError(c, err)
+	}
+	actor := Actor(c)
+	in, v, err := decodeLDBody(c.Body(), m.Key)
+	if err != nil {
+		return launchDarklyAPIError(c, err)
+	}
+	if len(v) > 0 {
+		if actor.ReadOnly {
+			return launchDarklyAPIError(c, sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot create integration configurations"))
+		}
+		// Report every failing field at once, the decoding ones first.
+		_, verr := integrations.ValidateLDConfig(m, &in)
+		v.Merge(verr)
+		return launchDarklyAPIError(c, v.Err())
+	}
+	cfg, _, err := h.Integrations.CreateLDConfig(c.UserContext(), actor, in, false)
+	if err != nil {
+		return launchDarklyAPIError(c, err)
+	}
+	c.Set(fiber.HeaderLocation, ldBase+"/"+cfg.ID)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(ldJSON(actor, cfg))
+}
+
+// APILaunchDarklyList is GET /api/v2/integration-configurations/keys/{integrationKey}.
+func (h *Handlers) APILaunchDarklyList(c *fiber.Ctx) error {
+	key := c.Params("integrationKey")
+	list, err := h.Integrations.ListLDConfigs(c.UserContext(), Actor(c), key)
+	if err != nil {
+		return launchDarklyAPIError(c, err)
+	}
+	items := make([]ldConfiguration, len(list))
+	for i := range list {
+		items[i] = ldJSON(Actor(c), &list[i])
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{
+		"_links": map[string]ldLink{"self": {Href: ldBase + "/keys/" + key, Type: "application/json"}},
+		"items":  items,
+	})
+}
+
+// APILaunchDarklyShow is GET /api/v2/integration-configurations/{id}.
+func (h *Handlers) APILaunchDarklyShow(c *fiber.Ctx) error {
+	cfg, err := h.Integrations.LDConfig(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return launchDarklyAPIError(c, err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(ldJSON(Actor(c), cfg))
+}
+
+// APILaunchDarklyDelete is DELETE /api/v2/integration-configurations/{id}: 204.
+func (h *Handlers) APILaunchDarklyDelete(c *fiber.Ctx) error {
+	if err := h.Integrations.DeleteLDConfig(c.UserContext(), Actor(c), c.Params("id")); err != nil {
+		return launchDarklyAPIError(c, err)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// APILaunchDarklyNotFound answers any other path of the family.
+func APILaunchDarklyNotFound(c *fiber.Ctx) error {
+	return launchDarklyAPIError(c, sb.Errorf(sb.CodeNotFound, "no such API route: %s %s", c.Method(), clipString(c.Path(), 200)))
+}

@@ -1,0 +1,349 @@
+package integrations
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	sb "switchboard"
+	"switchboard/access"
+	"switchboard/db"
+	"switchboard/secrets"
+)
+
+// ProviderLaunchDarkly is the provider key of LaunchDarkly integration
+// configurations. The integration key (datadog, splunk…) is kept in Attrs.
+const ProviderLaunchDarkly = "launchdarkly"
+
+// LDConfig is an integration configuration as responses show it: secret
+// configValues masked, generated values and public keys in full.
+type LDConfig struct {
+	ID             string
+	TeamID         string
+	TeamName       string
+	TeamSlug       string
+	IntegrationKey string
+	Name           string
+	Enabled        bool
+	Status         string
+	Tags           []string
+	// ConfigValues holds every value; secret ones masked (MaskSecret).
+	ConfigValues     map[string]any
+	CapabilityConfig LDCapabilityConfig
+	// Secrets lists the keys of the secret values that are stored.
+	Secrets   []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	CreatedBy string
+}
+
+// ldAttrs is what Attrs holds: everything but the secrets, whose masks
+// stand in for them in ConfigValues.
+type ldAttrs struct {
+	IntegrationKey   string             `json:"integrationKey"`
+	Tags             []string           `json:"tags"`
+	ConfigValues     map[string]any     `json:"configValues"`
+	Secrets          []string           `json:"secrets"`
+	CapabilityConfig LDCapabilityConfig `json:"capabilityConfig"`
+}
+
+// ldSealed is what is sealed to the row: the secret config values and the
+// private halves of the key pairs made for publicKey variables.
+type ldSealed struct {
+	Values      map[string]string `json:"values"`
+	PrivateKeys map[string]string `json:"privateKeys,omitempty"`
+}
+
+// ldUniqueKey makes a name unique per team and integration key (compared
+// without case), so a 409 never tells one team about another's names.
+func ldUniqueKey(teamID, integrationKey, name string) *string {
+	return ptr(teamID + "/" + integrationKey + "/" + strings.ToLower(name))
+}
+
+func errUnknownIntegrationKey(key string) error {
+	return sb.Errorf(sb.CodeNotFound, "integration key %q not found", clip(key, 64))
+}
+
+func ldNotFound() error { return sb.Errorf(sb.CodeNotFound, "integration configuration not found") }
+
+// Manifest returns the manifest of an integration key, or not found.
+func (s *Service) Manifest(key string) (*Manifest, error) {
+	m, ok := s.Manifests.Get(key)
+	if !ok {
+		return nil, errUnknownIntegrationKey(key)
+	}
+	return m, nil
+}
+
+// ldTeam returns the team a configuration goes to: the given one if the
+// actor may use it, else the actor's only team.
+func (s *Service) ldTeam(ctx context.Context, actor sb.Actor, teamID string) (*db.Team, error) {
+	bad := &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"team_id": "choose one of your teams"}}
+	teamID = strings.TrimSpace(teamID)
+	if teamID == "" {
+		if actor.IsAdmin() || len(actor.Teams) != 1 {
+			return nil, bad
+		}
+		teamID = actor.Teams[0]
+	}
+	if _, err := uuid.Parse(teamID); err != nil || len(teamID) != 36 || !actor.CanUseTeam(teamID) {
+		return nil, bad
+	}
+	t, err := s.store.TeamByID(ctx, teamID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, bad
+	} else if err != nil {
+		return nil, sb.Internal(err)
+	}
+	return t, nil
+}
+
+// ldGenerate makes the values of generated and publicKey variables: a
+// random external id, or an RSA-2048 key pair (the public key as base64
+// DER, as Snowflake's key-pair authentication takes it; the private key as
+// PKCS#8 PEM, sealed).
+func ldGenerate(f *FormVariable) (public string, private string, err error) {
+	if f.Type == FVGenerated {
+		return secrets.RandomID(32), "", nil
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", "", err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return "", "", err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	priv := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	clear(der)
+	return base64.StdEncoding.EncodeToString(pub), string(priv), nil
+}
+
+// CreateLDConfig validates in against its integration's manifest, makes
+// the generated values, seals the secret values (and private keys) to the
+// new row, and stores it with its audit row (names and keys only) and,
+// with withReveal (the browser), a reveal that shows the secrets once.
+func (s *Service) CreateLDConfig(ctx context.Context, actor sb.Actor, in LDConfigInput, withReveal bool) (*LDConfig, string, error) {
+	m, err := s.Manifest(in.IntegrationKey)
+	if err != nil {
+		return nil, "", err
+	}
+	if actor.ReadOnly {
+		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot create integration configurations")
+	}
+	valid, err := ValidateLDConfig(m, &in)
+	team, terr := s.ldTeam(ctx, actor, in.TeamID)
+	if err != nil || terr != nil {
+		v := sb.Validation{}
+		v.Merge(err)
+		v.Merge(terr)
+		if sb.ErrorCode(terr) == sb.CodeInternal {
+			return nil, "", terr
+		}
+		return nil, "", v.Err()
+	}
+	row := &db.Integration{ID: uuid.NewString(), TeamID: team.ID, Provider: ProviderLaunchDarkly, Name: valid.Name,
+		Status: StatusActive, UniqueKey: ldUniqueKey(team.ID, m.Key, valid.Name)}
+	if !valid.Enabled {
+		row.Status = StatusDisabled
+	}
+	attrs := ldAttrs{IntegrationKey: m.Key, Tags: valid.Tags, ConfigValues: map[string]any{}, Secrets: []string{}, CapabilityConfig: valid.CapabilityConfig}
+	sealed := ldSealed{Values: map[string]string{}}
+	var reveal []RevealField
+	for _, f := range m.FormVariables {
+		val, ok := valid.Values[f.Key]
+		if !ok {
+			continue
+		}
+		if sv, isStr := val.(string); f.IsSecret && isStr && sv != "" {
+			sealed.Values[f.Key] = sv
+			attrs.ConfigValues[f.Key] = MaskSecret(sv)
+			attrs.Secrets = append(attrs.Secrets, f.Key)
+			reveal = append(reveal, RevealField{Label: f.Name, Name: f.Key, Value: sv, Masked: true})
+			continue
+		}
+		attrs.ConfigValues[f.Key] = val
+	}
+	for _, f := range valid.Generate {
+		pub, priv, err := ldGenerate(f)
+		if err != nil {
+			return nil, "", sb.Internal(err)
+		}
+		attrs.ConfigValues[f.Key] = pub
+		if priv != "" {
+			if sealed.PrivateKeys == nil {
+				sealed.PrivateKeys = map[string]string{}
+			}
+			sealed.PrivateKeys[f.Key] = priv
+		}
+		reveal = append(reveal, RevealField{Label: f.Name, Name: f.Key, Value: pub})
+	}
+	b, err := json.Marshal(attrs)
+	if err != nil {
+		return nil, "", sb.Internal(err)
+	}
+	row.Attrs = string(b)
+	keyID, ct, err := s.SealCredentials(row.ID, sealed)
+	clear(sealed.Values)
+	clear(sealed.PrivateKeys)
+	if err != nil {
+		return nil, "", sb.Internal(err)
+	}
+	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
+	if actor.TokenID != "" {
+		row.CreatedByToken = &actor.TokenID
+	} else if actor.UserID != "" {
+		row.CreatedByUser = &actor.UserID
+	}
+	var rv *db.Reveal
+	if withReveal && actor.UserID != "" && len(reveal) > 0 {
+		rv, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
+			Title: m.Name + " configuration " + valid.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID, Fields: reveal,
+		})
+		if err != nil {
+			return nil, "", sb.Internal(err)
+		}
+	}
+	keys := make([]string, 0, len(attrs.ConfigValues))
+	for k := range attrs.ConfigValues {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	audit := access.Audit(actor, "integration.create", "integration", row.ID, team.ID, map[string]any{
+		"provider": ProviderLaunchDarkly, "integrationKey": m.Key, "name": valid.Name, "enabled": valid.Enabled,
+		"configKeys": keys, "secretKeys": attrs.Secrets,
+	})
+	if err := s.store.CreateIntegration(ctx, row, rv, audit); err != nil {
+		if errors.Is(err, db.ErrConflict) {
+			msg := fmt.Sprintf("an integration configuration named %q already exists for %s", valid.Name, m.Name)
+			return nil, "", &sb.Error{Code: sb.CodeConflict, Message: msg, Fields: map[string]string{"name": msg}}
+		}
+		return nil, "", sb.Internal(err)
+	}
+	c, err := ldConfigFrom(&db.IntegrationRow{Integration: *row, TeamName: team.Name, TeamSlug: team.Slug})
+	if err != nil {
+		return nil, "", sb.Internal(err)
+	}
+	revealID := ""
+	if rv != nil {
+		revealID = rv.ID
+	}
+	return c, revealID, nil
+}
+
+func ldConfigFrom(r *db.IntegrationRow) (*LDConfig, error) {
+	var a ldAttrs
+	if err := json.Unmarshal([]byte(r.Attrs), &a); err != nil {
+		return nil, fmt.Errorf("integration configuration %s: attrs: %w", r.ID, err)
+	}
+	if a.ConfigValues == nil {
+		a.ConfigValues = map[string]any{}
+	}
+	if a.Tags == nil {
+		a.Tags = []string{}
+	}
+	return &LDConfig{
+		ID: r.ID, TeamID: r.TeamID, TeamName: r.TeamName, TeamSlug: r.TeamSlug, IntegrationKey: a.IntegrationKey,
+		Name: r.Name, Enabled: r.Status == StatusActive, Status: r.Status, Tags: a.Tags, ConfigValues: a.ConfigValues,
+		CapabilityConfig: a.CapabilityConfig, Secrets: a.Secrets, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,
+	}, nil
+}
+
+// LDConfigOf reads the configuration view of a row the caller has loaded,
+// or false for a row of another provider.
+func LDConfigOf(r *db.IntegrationRow) (*LDConfig, bool) {
+	if r.Provider != ProviderLaunchDarkly {
+		return nil, false
+	}
+	c, err := ldConfigFrom(r)
+	return c, err == nil
+}
+
+// LDConfig returns one configuration the actor may see. Another team's,
+// another provider's row, or a revoked one is not found.
+func (s *Service) LDConfig(ctx context.Context, actor sb.Actor, id string) (*LDConfig, error) {
+	r, err := s.Get(ctx, actor, id)
+	if sb.ErrorCode(err) == sb.CodeNotFound {
+		return nil, ldNotFound()
+	} else if err != nil {
+		return nil, err
+	}
+	if r.Provider != ProviderLaunchDarkly || r.Status == StatusRevoked {
+		return nil, ldNotFound()
+	}
+	c, err := ldConfigFrom(r)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	return c, nil
+}
+
+// ListLDConfigs returns the configurations of one integration key that the
+// actor may see, newest first.
+func (s *Service) ListLDConfigs(ctx context.Context, actor sb.Actor, integrationKey string) ([]LDConfig, error) {
+	if _, err := s.Manifest(integrationKey); err != nil {
+		return nil, err
+	}
+	filter := db.IntegrationFilter{Provider: ProviderLaunchDarkly, Limit: 500}
+	if !actor.IsAdmin() {
+		filter.TeamIDs = append([]string{}, actor.Teams...)
+	}
+	out := []LDConfig{}
+	for {
+		rows, err := s.store.ListIntegrations(ctx, filter)
+		if err != nil {
+			return nil, sb.Internal(err)
+		}
+		for i := range rows {
+			if rows[i].Status == StatusRevoked {
+				continue
+			}
+			c, err := ldConfigFrom(&rows[i])
+			if err != nil {
+				return nil, sb.Internal(err)
+			}
+			if c.IntegrationKey == integrationKey {
+				out = append(out, *c)
+			}
+		}
+		if len(rows) < filter.Limit {
+			return out, nil
+		}
+		last := rows[len(rows)-1]
+		filter.BeforeAt, filter.BeforeID = &last.CreatedAt, last.ID
+	}
+}
+
+// DeleteLDConfig deletes a configuration and its sealed values.
+func (s *Service) DeleteLDConfig(ctx context.Context, actor sb.Actor, id string) error {
+	c, err := s.LDConfig(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Delete(ctx, actor, c.ID); err != nil {
+		if sb.ErrorCode(err) == sb.CodeNotFound {
+			return ldNotFound()
+		}
+		return err
+	}
+	return nil
+}
+
+// IsSecretValue reports whether key is a stored secret of c (its value in
+// ConfigValues is a mask).
+func (c *LDConfig) IsSecretValue(key string) bool { return slices.Contains(c.Secrets, key) }
