@@ -383,6 +383,9 @@ func (h *Handlers) LaunchDarklyCreate(c *fiber.Ctx) error {
 			return uiError(c, merr)
 		}
 		f.Alert = "Nothing was saved: fix the fields marked below."
+		if other := unplacedErrors(f, errs); other != "" {
+			f.Alert = "Nothing was saved: " + other
+		}
 		return h.renderLD(c, fiber.StatusUnprocessableEntity, f)
 	}
 	if revealID == "" {
@@ -471,4 +474,24 @@ func statementText(st integrations.LDStatement) string {
 		}
 	}
 	return strings.Join(parts, " · ")
+}
+
+// unplacedErrors lists the errors that no input of the form shows (a key
+// the manifest does not have, a hidden variable), so none goes unsaid.
+func unplacedErrors(f views.LaunchDarklyForm, errs views.Errors) string {
+	placed := map[string]bool{"name": true, "tags": true, "team_id": true}
+	for _, x := range f.Fields {
+		placed["configValues."+x.Key] = true
+	}
+	var out []string
+	for _, k := range sortedKeys(errs) {
+		switch {
+		case placed[k]:
+		case f.HasAuditHook && strings.HasPrefix(k, "capabilityConfig.auditLogEventsHook"):
+		case f.HasApprovals && strings.HasPrefix(k, "capabilityConfig.approvals"):
+		default:
+			out = append(out, k+": "+errs[k])
+		}
+	}
+	return strings.Join(out, "; ")
 }

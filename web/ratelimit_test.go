@@ -89,6 +89,9 @@ var rlFamilies = []struct {
 	{"Anchor", "/v1/integrations", func(t *testing.T, resp *http.Response, m map[string]any, raw string) {
 		opAnchorError(t, resp, m, raw, http.StatusTooManyRequests)
 	}},
+	{"LaunchDarkly", "/api/v2/integration-configurations/keys/datadog", func(t *testing.T, resp *http.Response, m map[string]any, raw string) {
+		ldErr(t, resp, m, raw, http.StatusTooManyRequests, "rate_limited")
+	}},
 }
 
 func TestAPIRateLimit_EveryFamily(t *testing.T) {

@@ -16,6 +16,12 @@
  *       Asks before submitting; cancelling stops the submit.
  *   <meta name="csrf-token" content="...">
  *       Sent as the X-CSRF-Token header on every htmx request.
+ *   <form data-ld-form> … <div data-ld-field="key" data-ld-depends='[…]'>
+ *       LaunchDarkly form variables with a dependsOn: shown or hidden (and
+ *       their inputs disabled, so they are not sent) as the values they
+ *       depend on change. The rules are the server's (integrations/
+ *       ld_config.go, visibility); without JavaScript every field shows and
+ *       the server drops the ones that do not apply.
  *
  * Plain ES2017, no build step.
  */
@@ -195,6 +201,157 @@
     if (event.persisted && document.querySelector('[data-reveal]')) {
       window.location.reload();
     }
+  });
+
+  // ---- LaunchDarkly dependsOn --------------------------------------------
+
+  // fieldValue is what the server compares conditions with: a checkbox as
+  // "true"/"false", a multiselect as a list, anything else as its text.
+  // A field that is itself hidden counts as empty.
+  function fieldValue(form, key) {
+    var wrap = form.querySelector('[data-ld-field="' + key + '"]');
+    if (wrap && wrap.hasAttribute('data-ld-hidden')) {
+      return '';
+    }
+    var inputs = form.querySelectorAll('[name="configValues.' + key + '"]');
+    var list = null;
+    var value = '';
+    for (var i = 0; i < inputs.length; i++) {
+      var el = inputs[i];
+      if (el.type === 'hidden') {
+        if (el.value === '') {
+          list = list || [];
+        }
+        continue;
+      }
+      if (el.type === 'checkbox') {
+        if (el.value === 'true' && inputs.length === 2) {
+          value = el.checked ? 'true' : 'false';
+        } else {
+          list = list || [];
+          if (el.checked) {
+            list.push(el.value);
+          }
+        }
+        continue;
+      }
+      value = (el.value || '').trim();
+    }
+    return list !== null ? list : value;
+  }
+
+  function conditionHolds(c, v) {
+    if (Array.isArray(v)) {
+      switch (c.operator) {
+        case 'contains':
+          return v.indexOf(c.value) >= 0;
+        case 'equalTo':
+          return v.join(',') === c.value;
+        case 'notEqual':
+          return v.join(',') !== c.value;
+      }
+      return false;
+    }
+    var s = String(v);
+    switch (c.operator) {
+      case 'equalTo':
+        return s === c.value;
+      case 'notEqual':
+        return s !== c.value;
+      case 'contains':
+        return s.indexOf(c.value) >= 0;
+      case 'startsWith':
+        return s.indexOf(c.value) === 0;
+      case 'endsWith':
+        return s.length >= c.value.length && s.slice(s.length - c.value.length) === c.value;
+    }
+    var num = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+    if (!num.test(s) || !num.test(c.value)) {
+      return false;
+    }
+    var a = parseFloat(s);
+    var b = parseFloat(c.value);
+    switch (c.operator) {
+      case 'lessThan':
+        return a < b;
+      case 'lessThanOrEqualTo':
+        return a <= b;
+      case 'greaterThan':
+        return a > b;
+      case 'greaterThanOrEqualTo':
+        return a >= b;
+    }
+    return false;
+  }
+
+  function shown(form, wrap) {
+    var deps;
+    try {
+      deps = JSON.parse(wrap.getAttribute('data-ld-depends') || '[]') || [];
+    } catch (e) {
+      return true;
+    }
+    for (var i = 0; i < deps.length; i++) {
+      var d = deps[i];
+      var v = fieldValue(form, d.variableKey);
+      var holds = true;
+      for (var j = 0; j < (d.conditions || []).length; j++) {
+        holds = holds && conditionHolds(d.conditions[j], v);
+      }
+      if ((d.action === 'showField' && !holds) || (d.action === 'hideField' && holds)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  function applyDepends(form) {
+    var wraps = form.querySelectorAll('[data-ld-depends]');
+    // Fields may depend on fields that depend on others: settle in a few passes.
+    for (var pass = 0; pass < 3; pass++) {
+      for (var i = 0; i < wraps.length; i++) {
+        var wrap = wraps[i];
+        if (!wrap.getAttribute('data-ld-depends')) {
+          continue;
+        }
+        var show = shown(form, wrap);
+        if (show) {
+          wrap.removeAttribute('data-ld-hidden');
+        } else {
+          wrap.setAttribute('data-ld-hidden', '');
+        }
+        var inputs = wrap.querySelectorAll('input, select, textarea');
+        for (var k = 0; k < inputs.length; k++) {
+          inputs[k].disabled = !show;
+        }
+      }
+    }
+  }
+
+  function applyAllDepends(root) {
+    var forms = (root || document).querySelectorAll('[data-ld-form]');
+    for (var i = 0; i < forms.length; i++) {
+      applyDepends(forms[i]);
+    }
+  }
+
+  document.addEventListener('change', function (event) {
+    var form = closest(event.target, '[data-ld-form]');
+    if (form) {
+      applyDepends(form);
+    }
+  });
+  document.addEventListener('input', function (event) {
+    var form = closest(event.target, '[data-ld-form]');
+    if (form) {
+      applyDepends(form);
+    }
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    applyAllDepends(document);
+  });
+  document.addEventListener('htmx:afterSettle', function () {
+    applyAllDepends(document);
   });
 
   // ---- CSRF token for htmx -----------------------------------------------
