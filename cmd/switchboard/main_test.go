@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -206,5 +207,29 @@ func TestBindConfig_APIRateLimitAndManifestDir(t *testing.T) {
 				t.Errorf("APIRateLimit, ManifestDir = %d, %q; want %d, %q", cfg.APIRateLimit, cfg.ManifestDir, tt.wantRate, tt.wantManifest)
 			}
 		})
+	}
+}
+
+// TestServe_BadManifestStopsTheStart: a manifest in SWITCHBOARD_MANIFEST_DIR
+// that breaks a rule stops serve with exit status 2, naming the file and
+// the rule, before anything listens.
+func TestServe_BadManifestStopsTheStart(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "acme.json")
+	if err := os.WriteFile(bad, []byte(`{"key":"acme","name":"Acme","description":"d","formVariables":[{"key":"on","name":"On","type":"boolean","description":"d","isSecret":true}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SWITCHBOARD_DATABASE_URL": "sqlite:" + filepath.Join(dir, "sb.db"), "SWITCHBOARD_ADDR": "127.0.0.1:0", "SWITCHBOARD_MANIFEST_DIR": dir}
+	r := runCLI(t, env, "", "serve")
+	if r.code != 2 {
+		t.Fatalf("exit status = %d, want 2 (stderr %q)", r.code, r.stderr)
+	}
+	for _, want := range []string{"SWITCHBOARD_MANIFEST_DIR", bad, "isSecret is only allowed on string"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr %q does not name %q", r.stderr, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sb.db")); err == nil {
+		t.Errorf("the database was created: the start went on past the bad manifest")
 	}
 }
