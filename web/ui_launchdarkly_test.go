@@ -107,7 +107,7 @@ func TestLaunchDarklyUI_CreateRevealAndDetail(t *testing.T) {
 		form := url.Values{"integrationKey": {"datadog"}, "team_id": {team.ID}, "name": {""}, "tags": {"prod, audit"},
 			"enabled": {"false", "true"}, "configValues.apiKey": {secret}, "configValues.hostURL": {"https://api.datadoghq.eu"},
 			"configValues.hideMemberDetails": {"false", "true"},
-			"statements[0].effect": {"deny"}, "statements[0].resourceMode": {"notResources"}, "statements[0].resources": {"proj/*:env/test:flag/*\nmember/*"},
+			"statements[0].effect":           {"deny"}, "statements[0].resourceMode": {"notResources"}, "statements[0].resources": {"proj/*:env/test:flag/*\nmember/*"},
 			"statements[0].actionMode": {"actions"}, "statements[0].actions": {"updateOn, deleteFlag"},
 			"statements[1].effect": {"allow"}, "statements[1].resources": {"proj/*:flag/*"}, "statements[1].actions": {"*"}}
 		// Invalid: no name and a statement whose resource cannot be.
