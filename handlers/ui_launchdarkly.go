@@ -50,6 +50,8 @@ type ldDraft struct {
 	values      url.Values
 	additionals string
 	fresh       bool
+	// stored is the configuration being edited (nil on the new form).
+	stored *integrations.LDConfig
 }
 
 func (h *Handlers) readLDDraft(c *fiber.Ctx) (ldDraft, error) {
@@ -150,7 +152,7 @@ func toAny(list []string) []any {
 
 // ldFields renders the manifest's visible form variables with the values
 // typed so far (never a secret's).
-func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool) []views.LDField {
+func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool, stored *integrations.LDConfig) []views.LDField {
 	visible := integrations.VisibleVariables(m, typed)
 	out := []views.LDField{}
 	for i := range m.FormVariables {
@@ -195,6 +197,19 @@ func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool) []view
 		default:
 			x.Input = "text"
 			x.Value, _ = val.(string)
+		}
+		if stored != nil {
+			sv, has := stored.ConfigValues[f.Key]
+			switch {
+			case f.Generated() && has:
+				x.Value = fmt.Sprint(sv)
+			case f.IsSecret && stored.IsSecretValue(f.Key):
+				x.Stored = true
+			}
+			if f.DisableAfterSaving && has && !f.Generated() {
+				x.Input, x.Locked, x.Required = "text", true, false
+				x.Value = fmt.Sprint(sv)
+			}
 		}
 		if len(f.DependsOn) > 0 {
 			b, _ := json.Marshal(f.DependsOn)
@@ -270,18 +285,26 @@ func ldCards(set *integrations.ManifestSet) []views.LDCard {
 
 // ldModel builds the page model for a draft.
 func (h *Handlers) ldModel(c *fiber.Ctx, d ldDraft, errs views.Errors) (views.LaunchDarklyForm, error) {
-	f := views.LaunchDarklyForm{CSRF: csrf(c), Cards: ldCards(h.Integrations.Manifests), Errors: errs}
+	f := views.LaunchDarklyForm{CSRF: csrf(c), Errors: errs}
+	if d.stored != nil {
+		d.body.IntegrationKey = d.stored.IntegrationKey
+		f.Edit, f.ID, f.TeamName = true, d.stored.ID, d.stored.TeamName
+	} else {
+		f.Cards = ldCards(h.Integrations.Manifests)
+	}
 	m, ok := h.Integrations.Manifests.Get(d.body.IntegrationKey)
 	if !ok {
 		return f, nil
 	}
-	teams, err := h.teamOptions(c)
-	if err != nil {
-		return f, err
-	}
-	f.Teams, f.TeamID = teams, d.body.TeamID
-	if len(teams) == 1 && f.TeamID == "" {
-		f.TeamID = teams[0].Value
+	if !f.Edit {
+		teams, err := h.teamOptions(c)
+		if err != nil {
+			return f, err
+		}
+		f.Teams, f.TeamID = teams, d.body.TeamID
+		if len(teams) == 1 && f.TeamID == "" {
+			f.TeamID = teams[0].Value
+		}
 	}
 	f.Key, f.ManifestName, f.Capabilities = m.Key, m.Name, m.Capabilities
 	f.Name, f.Tags, f.Enabled = d.body.Name, d.body.Tags, d.enabled()
@@ -291,7 +314,7 @@ func (h *Handlers) ldModel(c *fiber.Ctx, d ldDraft, errs views.Errors) (views.La
 			delete(typed, m.FormVariables[i].Key) // never echoed
 		}
 	}
-	f.Fields = ldFields(m, typed, d.fresh)
+	f.Fields = ldFields(m, typed, d.fresh, d.stored)
 	f.HasAuditHook = m.HasCapability(integrations.CapabilityAuditLogEventsHook)
 	for i, s := range d.body.Statements {
 		f.Statements = append(f.Statements, views.LDStatementRow{Index: i, Effect: s.Effect, ResourceMode: s.ResourceMode,
@@ -306,6 +329,9 @@ func (h *Handlers) ldModel(c *fiber.Ctx, d ldDraft, errs views.Errors) (views.La
 }
 
 func (h *Handlers) renderLD(c *fiber.Ctx, status int, f views.LaunchDarklyForm) error {
+	if f.Edit {
+		return page(c, status, "Edit "+f.Name, "integrations", views.LaunchDarklyEditPage(f), views.LaunchDarklyFormFragment(f))
+	}
 	return page(c, status, "New LaunchDarkly configuration", "integrations", views.LaunchDarklyPage(f), views.LaunchDarklyFormFragment(f))
 }
 
@@ -339,27 +365,8 @@ func (h *Handlers) LaunchDarklyCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return uiError(c, err)
 	}
-	if op := d.body.Op; op != "" {
-		switch {
-		case op == "add-statement":
-			d.body.Statements = append(d.body.Statements, ldFormStatement{Effect: "allow"})
-		case strings.HasPrefix(op, "remove-statement-"):
-			if i, err := strconv.Atoi(strings.TrimPrefix(op, "remove-statement-")); err == nil && i >= 0 && i < len(d.body.Statements) {
-				d.body.Statements = append(d.body.Statements[:i], d.body.Statements[i+1:]...)
-			}
-		}
-		f, err := h.ldModel(c, d, nil)
-		if err != nil {
-			return uiError(c, err)
-		}
-		if isHTMX(c) {
-			c.Vary("HX-Request")
-			return render(c, fiber.StatusOK, views.LDStatements(f))
-		}
-		if len(m.FormVariables) > 0 {
-			f.Notice = "Statements changed; nothing was saved yet. Secret fields are never sent back: type them again before saving."
-		}
-		return h.renderLD(c, fiber.StatusOK, f)
+	if d.body.Op != "" {
+		return h.ldStatementOp(c, m, d)
 	}
 	in, formErrs := ldInput(m, d)
 	var cfg *integrations.LDConfig
@@ -393,6 +400,129 @@ func (h *Handlers) LaunchDarklyCreate(c *fiber.Ctx) error {
 		return redirect(c, "/integrations/"+cfg.ID)
 	}
 	return redirect(c, "/reveal/"+revealID)
+}
+
+// ldStatementOp adds or removes a statement row (op) and re-renders
+// without saving: the statements alone for htmx, else the whole form.
+func (h *Handlers) ldStatementOp(c *fiber.Ctx, m *integrations.Manifest, d ldDraft) error {
+	switch op := d.body.Op; {
+	case op == "add-statement":
+		d.body.Statements = append(d.body.Statements, ldFormStatement{Effect: "allow"})
+	case strings.HasPrefix(op, "remove-statement-"):
+		if i, err := strconv.Atoi(strings.TrimPrefix(op, "remove-statement-")); err == nil && i >= 0 && i < len(d.body.Statements) {
+			d.body.Statements = append(d.body.Statements[:i], d.body.Statements[i+1:]...)
+		}
+	}
+	f, err := h.ldModel(c, d, nil)
+	if err != nil {
+		return uiError(c, err)
+	}
+	if isHTMX(c) {
+		c.Vary("HX-Request")
+		return render(c, fiber.StatusOK, views.LDStatements(f))
+	}
+	if len(m.FormVariables) > 0 {
+		f.Notice = "Statements changed; nothing was saved yet. Secret fields are never sent back: type them again before saving."
+		if f.Edit {
+			f.Notice = "Statements changed; nothing was saved yet. Secret fields left empty keep their stored values."
+		}
+	}
+	return h.renderLD(c, fiber.StatusOK, f)
+}
+
+// ldDraftOf is the edit form of a stored configuration, as the form would
+// post it: non-secret values as text, statements as rows.
+func ldDraftOf(m *integrations.Manifest, cfg *integrations.LDConfig) ldDraft {
+	d := ldDraft{values: url.Values{}, stored: cfg}
+	d.body = ldFormBody{IntegrationKey: cfg.IntegrationKey, Name: cfg.Name, Tags: strings.Join(cfg.Tags, ", "), Enabled: []string{strconv.FormatBool(cfg.Enabled)}}
+	for _, f := range m.FormVariables {
+		v, ok := cfg.ConfigValues[f.Key]
+		if !ok || cfg.IsSecretValue(f.Key) || f.Generated() {
+			continue
+		}
+		name := "configValues." + f.Key
+		switch x := v.(type) {
+		case bool:
+			d.values.Set(name, strconv.FormatBool(x))
+		case []any:
+			d.values.Add(name, "")
+			for _, it := range x {
+				d.values.Add(name, fmt.Sprint(it))
+			}
+		default:
+			d.values.Set(name, fmt.Sprint(x))
+		}
+	}
+	if hook := cfg.CapabilityConfig.AuditLogEventsHook; hook != nil {
+		for _, st := range hook.Statements {
+			row := ldFormStatement{Effect: st.Effect, Resources: strings.Join(st.Resources, "\n"), Actions: strings.Join(st.Actions, ", ")}
+			if len(st.NotResources) > 0 {
+				row.ResourceMode, row.Resources = "notResources", strings.Join(st.NotResources, "\n")
+			}
+			if len(st.NotActions) > 0 {
+				row.ActionMode, row.Actions = "notActions", strings.Join(st.NotActions, ", ")
+			}
+			d.body.Statements = append(d.body.Statements, row)
+		}
+	}
+	if ap := cfg.CapabilityConfig.Approvals; ap != nil && len(ap.AdditionalFormVariables) > 0 {
+		b, _ := json.MarshalIndent(ap.AdditionalFormVariables, "", "  ")
+		d.additionals = string(b)
+	}
+	return d
+}
+
+// ldEdit shows the edit form of a stored configuration.
+func (h *Handlers) ldEdit(c *fiber.Ctx, cfg *integrations.LDConfig) error {
+	m, err := h.Integrations.Manifest(cfg.IntegrationKey)
+	if err != nil {
+		return uiError(c, err)
+	}
+	f, err := h.ldModel(c, ldDraftOf(m, cfg), nil)
+	if err != nil {
+		return uiError(c, err)
+	}
+	return h.renderLD(c, fiber.StatusOK, f)
+}
+
+// ldUpdate saves the edit form (or changes its statement rows).
+func (h *Handlers) ldUpdate(c *fiber.Ctx, cfg *integrations.LDConfig) error {
+	m, err := h.Integrations.Manifest(cfg.IntegrationKey)
+	if err != nil {
+		return uiError(c, err)
+	}
+	d, err := h.readLDDraft(c)
+	if err != nil {
+		return uiError(c, err)
+	}
+	d.stored = cfg
+	d.body.IntegrationKey = cfg.IntegrationKey
+	if d.body.Op != "" {
+		return h.ldStatementOp(c, m, d)
+	}
+	in, formErrs := ldInput(m, d)
+	if len(formErrs) > 0 {
+		err = formErrs.Err()
+	} else {
+		_, err = h.Integrations.UpdateLDConfig(c.UserContext(), Actor(c), cfg.ID, in)
+	}
+	if err != nil {
+		errs, ok := fieldErrors(err)
+		if !ok {
+			return uiError(c, err)
+		}
+		f, merr := h.ldModel(c, d, errs)
+		if merr != nil {
+			return uiError(c, merr)
+		}
+		f.Alert = "Nothing was saved: fix the fields marked below."
+		if other := unplacedErrors(f, errs); other != "" {
+			f.Alert = "Nothing was saved: " + other
+		}
+		return h.renderLD(c, fiber.StatusUnprocessableEntity, f)
+	}
+	flash(c, "success", "Saved. Secret fields left empty kept their stored values.")
+	return redirect(c, "/integrations/"+cfg.ID)
 }
 
 // ldDetails adds a configuration's values to its detail page: secret ones
@@ -459,6 +589,9 @@ func (h *Handlers) ldDetails(d *views.IntegrationDetail, cfg *integrations.LDCon
 			keys = append(keys, f.Key)
 		}
 		d.Details = append(d.Details, views.Detail{Label: "Approval form variables", Value: strings.Join(keys, ", "), Mono: true})
+	}
+	if cfg.Status != integrations.StatusRevoked && known {
+		d.EditHref = "/integrations/" + cfg.ID + "/edit"
 	}
 	d.SecretNote = "Secret values were shown once, when the configuration was saved, and are stored encrypted; here and in the API they appear only masked. The private halves of generated key pairs never leave Switchboard."
 }

@@ -76,6 +76,9 @@ func (h *Handlers) IntegrationEdit(c *fiber.Ctx) error {
 	if conn, ok := liveAppConnection(r); ok {
 		return h.infisicalEdit(c, conn)
 	}
+	if cfg, ok := integrations.LDConfigOf(r); ok && r.Status != integrations.StatusRevoked {
+		return h.ldEdit(c, cfg)
+	}
 	op, ok := integrations.OnePasswordOf(&r.Integration)
 	if !ok {
 		return uiError(c, sb.Errorf(sb.CodeNotFound, "not found"))
@@ -92,6 +95,9 @@ func (h *Handlers) IntegrationUpdate(c *fiber.Ctx) error {
 	}
 	if conn, ok := liveAppConnection(r); ok {
 		return h.infisicalUpdate(c, conn)
+	}
+	if cfg, ok := integrations.LDConfigOf(r); ok && r.Status != integrations.StatusRevoked {
+		return h.ldUpdate(c, cfg)
 	}
 	op, ok := integrations.OnePasswordOf(&r.Integration)
 	if !ok {

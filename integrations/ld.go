@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -347,3 +348,199 @@ func (s *Service) DeleteLDConfig(ctx context.Context, actor sb.Actor, id string)
 // IsSecretValue reports whether key is a stored secret of c (its value in
 // ConfigValues is a mask).
 func (c *LDConfig) IsSecretValue(key string) bool { return slices.Contains(c.Secrets, key) }
+
+// openLDSealed opens a configuration row's sealed values.
+func (s *Service) openLDSealed(r *db.Integration) (ldSealed, error) {
+	var sealed ldSealed
+	if r.SecretCiphertext == nil {
+		return ldSealed{Values: map[string]string{}}, nil
+	}
+	if err := s.OpenCredentials(r, &sealed); err != nil {
+		return sealed, sb.Internal(fmt.Errorf("open integration configuration %s: %w", r.ID, err))
+	}
+	if sealed.Values == nil {
+		sealed.Values = map[string]string{}
+	}
+	return sealed, nil
+}
+
+// UpdateLDConfig replaces a configuration's name, enabled, tags,
+// configValues and capabilityConfig, validated as a create is, with what
+// an edit keeps: a secret left empty keeps its stored value, a
+// disableAfterSaving variable cannot change, an isHidden variable left out
+// keeps its value (automation sets those), and generated values and key
+// pairs are never made again. The version goes up when a sealed value
+// changes; the audit row names what changed.
+func (s *Service) UpdateLDConfig(ctx context.Context, actor sb.Actor, id string, in LDConfigInput) (*LDConfig, error) {
+	r, err := s.Get(ctx, actor, id)
+	if sb.ErrorCode(err) == sb.CodeNotFound {
+		return nil, ldNotFound()
+	} else if err != nil {
+		return nil, err
+	}
+	if r.Provider != ProviderLaunchDarkly || r.Status == StatusRevoked {
+		return nil, ldNotFound()
+	}
+	cur, err := ldConfigFrom(r)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	m, err := s.Manifest(cur.IntegrationKey)
+	if err != nil {
+		return nil, sb.Internal(fmt.Errorf("configuration %s: its manifest %q is no longer loaded", r.ID, cur.IntegrationKey))
+	}
+	if actor.ReadOnly {
+		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot change integration configurations")
+	}
+	sealed, err := s.openLDSealed(&r.Integration)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(sealed.Values)
+	v := sb.Validation{}
+	raw := map[string]any{}
+	for k, val := range in.ConfigValues {
+		raw[k] = val
+	}
+	for i := range m.FormVariables {
+		f := &m.FormVariables[i]
+		given, ok := raw[f.Key]
+		stored, hasStored := cur.ConfigValues[f.Key]
+		switch {
+		case f.Generated():
+			if ok && !isBlank(given) && !sameValue(given, stored) {
+				v.Add("configValues."+f.Key, "is made by Switchboard and cannot be changed")
+			}
+			delete(raw, f.Key)
+		case f.IsSecret:
+			if !ok || isBlank(given) {
+				if sv, kept := sealed.Values[f.Key]; kept {
+					raw[f.Key] = sv
+				}
+			}
+			if f.DisableAfterSaving && ok && !isBlank(given) && given != sealed.Values[f.Key] {
+				v.Add("configValues."+f.Key, "cannot be changed after saving")
+			}
+		case f.DisableAfterSaving && hasStored:
+			if ok && !sameValue(given, stored) {
+				v.Add("configValues."+f.Key, "cannot be changed after saving")
+			}
+			raw[f.Key] = stored
+		case f.IsHidden && !ok && hasStored:
+			raw[f.Key] = stored
+		}
+	}
+	in.ConfigValues = raw
+	in.IntegrationKey = m.Key
+	valid, verr := ValidateLDConfig(m, &in)
+	v.Merge(verr)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	row := r.Integration
+	row.Name, row.UniqueKey = valid.Name, ldUniqueKey(r.TeamID, m.Key, valid.Name)
+	row.Status = StatusActive
+	if !valid.Enabled {
+		row.Status = StatusDisabled
+	}
+	attrs := ldAttrs{IntegrationKey: m.Key, Tags: valid.Tags, ConfigValues: map[string]any{}, Secrets: []string{}, CapabilityConfig: valid.CapabilityConfig}
+	next := ldSealed{Values: map[string]string{}, PrivateKeys: sealed.PrivateKeys}
+	for _, f := range m.FormVariables {
+		val, ok := valid.Values[f.Key]
+		if !ok {
+			continue
+		}
+		if sv, isStr := val.(string); f.IsSecret && isStr && sv != "" {
+			next.Values[f.Key] = sv
+			attrs.ConfigValues[f.Key] = MaskSecret(sv)
+			attrs.Secrets = append(attrs.Secrets, f.Key)
+			continue
+		}
+		attrs.ConfigValues[f.Key] = val
+	}
+	for _, f := range valid.Generate {
+		if old, ok := cur.ConfigValues[f.Key]; ok && !isBlank(old) {
+			attrs.ConfigValues[f.Key] = old
+			continue
+		}
+		pub, priv, err := ldGenerate(f)
+		if err != nil {
+			return nil, sb.Internal(err)
+		}
+		attrs.ConfigValues[f.Key] = pub
+		if priv != "" {
+			if next.PrivateKeys == nil {
+				next.PrivateKeys = map[string]string{}
+			}
+			next.PrivateKeys[f.Key] = priv
+		}
+	}
+	changed := []string{}
+	if row.Name != r.Name {
+		changed = append(changed, "name")
+	}
+	if row.Status != r.Status {
+		changed = append(changed, "enabled")
+	}
+	if !sameValue(attrs.Tags, cur.Tags) {
+		changed = append(changed, "tags")
+	}
+	for _, f := range m.FormVariables {
+		a, aok := attrs.ConfigValues[f.Key]
+		b, bok := cur.ConfigValues[f.Key]
+		switch {
+		case f.IsSecret && next.Values[f.Key] != sealed.Values[f.Key]:
+			changed = append(changed, "configValues."+f.Key)
+		case !f.IsSecret && (aok != bok || !sameValue(a, b)):
+			changed = append(changed, "configValues."+f.Key)
+		}
+	}
+	if !sameValue(attrs.CapabilityConfig, cur.CapabilityConfig) {
+		changed = append(changed, "capabilityConfig")
+	}
+	if !sameValue(next, sealed) {
+		keyID, ct, err := s.SealCredentials(row.ID, next)
+		if err != nil {
+			return nil, sb.Internal(err)
+		}
+		row.SecretKeyID, row.SecretCiphertext = &keyID, ct
+		row.Version++
+	}
+	clear(next.Values)
+	b, err := json.Marshal(attrs)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	row.Attrs = string(b)
+	audit := access.Audit(actor, "integration.update", "integration", row.ID, row.TeamID, map[string]any{
+		"provider": ProviderLaunchDarkly, "integrationKey": m.Key, "changed": changed, "version": row.Version,
+	})
+	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
+		switch {
+		case errors.Is(err, db.ErrConflict):
+			msg := fmt.Sprintf("an integration configuration named %q already exists for %s", valid.Name, m.Name)
+			return nil, &sb.Error{Code: sb.CodeConflict, Message: msg, Fields: map[string]string{"name": msg}}
+		case errors.Is(err, db.ErrNotFound):
+			return nil, ldNotFound()
+		}
+		return nil, sb.Internal(err)
+	}
+	out, err := ldConfigFrom(&db.IntegrationRow{Integration: row, TeamName: r.TeamName, TeamSlug: r.TeamSlug, CreatedBy: r.CreatedBy})
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	return out, nil
+}
+
+// sameValue compares two values as JSON would.
+func sameValue(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	var nx, ny any
+	json.Unmarshal(x, &nx)
+	json.Unmarshal(y, &ny)
+	return reflect.DeepEqual(nx, ny)
+}

@@ -261,3 +261,93 @@ func TestLaunchDarklyUI_TeamsAndApprovals(t *testing.T) {
 		}
 	})
 }
+
+func TestLaunchDarklyUI_Edit(t *testing.T) {
+	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
+		team := env.CreateTeam("flags")
+		token := env.CreateToken(team.ID, false)
+		c := htSignInAdmin(t, env)
+		secret := "dd-first-0123456789abcdef"
+		_, m, raw := ldCall(t, env, http.MethodPost, ldKeys+"datadog", token, true, map[string]any{"name": "Audit", "tags": []string{"a"},
+			"configValues":     map[string]any{"apiKey": secret},
+			"capabilityConfig": map[string]any{"auditLogEventsHook": map[string]any{"statements": []any{map[string]any{"effect": "allow", "resources": []any{"proj/*"}, "actions": []any{"*"}}}}}})
+		id, _ := m["_id"].(string)
+		if id == "" {
+			t.Fatalf("create: %s", raw)
+		}
+		ldCall(t, env, http.MethodPost, ldKeys+"datadog", token, true, map[string]any{"name": "Taken", "configValues": map[string]any{"apiKey": "dd-other-0123456789"}})
+		resp, body := c.Get("/integrations/" + id + "/edit")
+		if resp.StatusCode != http.StatusOK || !htHasTestID(body, "kept-apiKey") || strings.Contains(body, secret) {
+			t.Fatalf("edit page = %d: want the stored key kept, never shown", resp.StatusCode)
+		}
+		if !strings.Contains(body, `value="Audit"`) || !strings.Contains(body, ">proj/*</textarea>") || !strings.Contains(body, `value="a"`) {
+			t.Errorf("the edit page does not show the stored name, tags and statements")
+		}
+		form := url.Values{"name": {"Audit (EU)"}, "tags": {"a, eu"}, "enabled": {"false"}, "configValues.apiKey": {""},
+			"configValues.hostURL": {"https://api.datadoghq.eu"}, "configValues.hideMemberDetails": {"false"},
+			"statements[0].effect": {"allow"}, "statements[0].resources": {"proj/*"}, "statements[0].actions": {"*"}}
+		// A name another configuration has: 422 on the name, nothing changed.
+		form.Set("name", "taken")
+		resp, body = c.Post("/integrations/"+id+"/edit", form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !htHasTestID(body, "error-name") {
+			t.Errorf("rename to a taken name = %d (errors %v), want 422 on name", resp.StatusCode, ldFormErrors(body))
+		}
+		form.Set("name", "Audit (EU)")
+		resp, _ = c.Post("/integrations/"+id+"/edit", form)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save = %d, want 303", resp.StatusCode)
+		}
+		_, got, _ := ldCall(t, env, http.MethodGet, "/api/v2/integration-configurations/"+id, token, true, nil)
+		cv := got["configValues"].(map[string]any)
+		if got["name"] != "Audit (EU)" || got["enabled"] != false || cv["hostURL"] != "https://api.datadoghq.eu" || cv["apiKey"] != integrations.MaskSecret(secret) {
+			t.Errorf("after the edit: %v", got)
+		}
+		row, _ := env.Store.IntegrationByID(context.Background(), id)
+		if row.Version != 1 || row.Status != "disabled" {
+			t.Errorf("version %d status %s, want 1 (the key kept) and disabled", row.Version, row.Status)
+		}
+		// A new key: sealed, version 2.
+		second := "dd-second-0123456789abcdef"
+		form.Set("configValues.apiKey", second)
+		c.Post("/integrations/"+id+"/edit", form)
+		row, _ = env.Store.IntegrationByID(context.Background(), id)
+		_, got, _ = ldCall(t, env, http.MethodGet, "/api/v2/integration-configurations/"+id, token, true, nil)
+		if row.Version != 2 || got["configValues"].(map[string]any)["apiKey"] != integrations.MaskSecret(second) {
+			t.Errorf("after a new key: version %d, apiKey %v", row.Version, got["configValues"].(map[string]any)["apiKey"])
+		}
+
+		// disableAfterSaving, generated key pairs and hidden values set by automation.
+		_, m, raw = ldCall(t, env, http.MethodPost, ldKeys+"snowflake-experimentation", token, true, map[string]any{"name": "Warehouse",
+			"configValues": map[string]any{"snowflakeHostAddress": "https://acme.snowflakecomputing.com", "syncTaskId": "task-42"}})
+		sid, _ := m["_id"].(string)
+		if sid == "" {
+			t.Fatalf("snowflake: %s", raw)
+		}
+		pub := m["configValues"].(map[string]any)["publicKey"]
+		_, body = c.Get("/integrations/" + sid + "/edit")
+		if !htHasTestID(body, "locked-snowflakeHostAddress") || strings.Contains(body, `name="configValues.snowflakeHostAddress"`) {
+			t.Errorf("the account URL (disableAfterSaving) is editable")
+		}
+		if !strings.Contains(body, pub.(string)) {
+			t.Errorf("the edit page does not show the generated public key")
+		}
+		resp, body = c.Post("/integrations/"+sid+"/edit", url.Values{"name": {"Warehouse"}, "configValues.snowflakeHostAddress": {"https://evil.snowflakecomputing.com"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "cannot be changed after saving") {
+			t.Errorf("changing a disableAfterSaving value = %d (errors %v), want 422", resp.StatusCode, ldFormErrors(body))
+		}
+		resp, _ = c.Post("/integrations/"+sid+"/edit", url.Values{"name": {"Warehouse (prod)"}, "enabled": {"false", "true"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("snowflake rename = %d", resp.StatusCode)
+		}
+		_, got, _ = ldCall(t, env, http.MethodGet, "/api/v2/integration-configurations/"+sid, token, true, nil)
+		cv = got["configValues"].(map[string]any)
+		if cv["publicKey"] != pub || cv["snowflakeHostAddress"] != "https://acme.snowflakecomputing.com" || cv["syncTaskId"] != "task-42" {
+			t.Errorf("after the edit the key pair, the account URL or the hidden task id changed: %v", cv)
+		}
+		// The audit rows name what changed and hold no secret.
+		htNoSecretAnywhere(t, env, secret, second)
+		if dump := dumpDB(t, env.Store); !strings.Contains(dump, "configValues.apiKey") || !strings.Contains(dump, "integration.update") {
+			t.Errorf("no audit row names the changed configValues.apiKey")
+		}
+	})
+}
