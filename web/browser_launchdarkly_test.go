@@ -305,6 +305,18 @@ func testLaunchDarklyFlow(t *testing.T, browser context.Context, d db.Dialect) {
 	}
 	p.wantNoConsoleErrors()
 
+	// PROBE history miss
+	p.open("probe chooser", "/integrations/new/launchdarkly", 200)
+	p.do("probe dd", chromedp.Click(testID("ld-card-datadog")))
+	p.waitFor("probe dd form", `new URLSearchParams(location.search).get('integrationKey') === 'datadog'`)
+	p.do("probe sn", chromedp.Click(testID("ld-card-servicenow")))
+	p.waitFor("probe sn form", `new URLSearchParams(location.search).get('integrationKey') === 'servicenow' && (document.querySelector('[data-testid="ld-manifest-name"]') || {}).textContent === 'ServiceNow'`)
+	p.do("probe clear", chromedp.Evaluate[chromedp.Void](`localStorage.removeItem('htmx-history-cache'); window.switchboardNoReload = true; history.back()`))
+	p.waitFor("probe back", `new URLSearchParams(location.search).get('integrationKey') === 'datadog'`)
+	p.do("probe settle", chromedp.Sleep(1500))
+	t.Logf("PROBE after history miss: noReload=%v header=%d cards=%d form=%q", p.truthy("window.switchboardNoReload === true"), p.count("header"), p.count(testIDSel("ld-cards")), p.texts(testIDSel("ld-manifest-name")))
+	p.screenshot("/tmp/ld-probe-history-miss.png")
+
 	// 8. ServiceNow: dependsOn in app.js, then the generated secret.
 	p.open("LaunchDarkly chooser again", "/integrations/new/launchdarkly", 200)
 	p.do("mark the page again", chromedp.Evaluate[chromedp.Void](`window.switchboardNoReload = true`))
