@@ -251,3 +251,24 @@ func TestValidateLDConfig_DependsOnChain(t *testing.T) {
 		t.Errorf("advanced mode without a proxy: %v, want accepted", err)
 	}
 }
+
+// BenchmarkValidateLDConfig measures the shared validator alone on a
+// ServiceNow configuration (dependsOn, enum, uri, secret) with a statement.
+func BenchmarkValidateLDConfig(b *testing.B) {
+	m, _ := ShippedManifests().Get("servicenow")
+	dd, _ := ShippedManifests().Get("datadog")
+	in := LDConfigInput{Name: "bench", Tags: []string{"a", "b"}, ConfigValues: map[string]any{
+		"instanceUrl": "https://acme.service-now.com", "authMethod": "basic", "username": "ld", "password": "sn-password-0123"}}
+	hook := LDConfigInput{Name: "bench", ConfigValues: map[string]any{"apiKey": "dd-0123456789abcdef"},
+		CapabilityConfig: map[string]any{"auditLogEventsHook": map[string]any{"statements": []any{
+			map[string]any{"effect": "allow", "resources": []any{"proj/*:env/production:flag/*"}, "actions": []any{"*"}}}}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ValidateLDConfig(m, &in); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ValidateLDConfig(dd, &hook); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

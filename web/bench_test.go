@@ -63,3 +63,31 @@ func BenchmarkUI_IntegrationsList(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAPI_LaunchDarklyCreateDelete measures the LaunchDarkly JSON
+// create (manifest validation with statements, a sealed secret, one
+// transaction with its audit row) and the delete that follows it.
+func BenchmarkAPI_LaunchDarklyCreateDelete(b *testing.B) {
+	for _, d := range dbtest.Dialects {
+		b.Run(string(d), func(b *testing.B) {
+			env := webtest.New(b, d)
+			team := env.CreateTeam("bench")
+			token := env.CreateToken(team.ID, false)
+			body := map[string]any{"name": "bench", "tags": []string{"bench"},
+				"configValues": map[string]any{"apiKey": "dd-0123456789abcdef", "hostURL": "https://api.datadoghq.eu"},
+				"capabilityConfig": map[string]any{"auditLogEventsHook": map[string]any{"statements": []any{
+					map[string]any{"effect": "allow", "resources": []any{"proj/*:env/production:flag/*"}, "actions": []any{"*"}}}}}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				resp, m, raw := env.API(http.MethodPost, "/api/v2/integration-configurations/keys/datadog", token, body)
+				if resp.StatusCode != http.StatusCreated {
+					b.Fatalf("create = %d %s", resp.StatusCode, raw)
+				}
+				if resp, _, _ := env.API(http.MethodDelete, "/api/v2/integration-configurations/"+m["_id"].(string), token, nil); resp.StatusCode != http.StatusNoContent {
+					b.Fatalf("delete = %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
