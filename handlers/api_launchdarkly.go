@@ -126,11 +126,9 @@ func decodeLDBody(body []byte, key string) (integrations.LDConfigInput, sb.Valid
 		}
 	}
 	member("name", &in.Name, "a string")
-	var enabled bool
-	if _, ok := obj["enabled"]; ok {
-		member("enabled", &enabled, "true or false")
-		in.Enabled = &enabled
-	}
+	var enabled *bool
+	member("enabled", &enabled, "true or false")
+	in.Enabled = enabled // absent or null: the default, true
 	member("tags", &in.Tags, "a list of strings")
 	member("configValues", &in.ConfigValues, "an object")
 	member("capabilityConfig", &in.CapabilityConfig, "an object")

@@ -118,6 +118,16 @@ func TestLaunchDarklyAPI_SeedExample(t *testing.T) {
 		token := env.CreateToken(team.ID, false)
 		before := time.Now().Add(-time.Second)
 		resp, m, raw := ldCall(t, env, http.MethodPost, ldKeys+"sample-integration", token, true, ldSeedBody)
+		// enabled: null, false and true, as LaunchDarkly reads them.
+		for body, want := range map[string]bool{
+			`{"name":"null enabled","enabled":null,"configValues":{"required":"r"}}`: true,
+			`{"name":"disabled","enabled":false,"configValues":{"required":"r"}}`:    false,
+			`{"name":"enabled","enabled":true,"configValues":{"required":"r"}}`:      true,
+		} {
+			if _, got, raw := ldCall(t, env, http.MethodPost, ldKeys+"sample-integration", token, true, body); got["enabled"] != want {
+				t.Errorf("%s: enabled = %v, want %v; body %s", body, got["enabled"], want, raw)
+			}
+		}
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("status = %d, want 201; body %s", resp.StatusCode, raw)
 		}
@@ -176,11 +186,15 @@ func TestLaunchDarklyAPI_SeedExample(t *testing.T) {
 		}
 		resp, list, raw := ldCall(t, env, http.MethodGet, ldKeys+"sample-integration", token, true, nil)
 		items, _ := list["items"].([]any)
-		if resp.StatusCode != http.StatusOK || len(items) != 1 {
-			t.Fatalf("list = %d %s, want one item", resp.StatusCode, raw)
+		if resp.StatusCode != http.StatusOK || len(items) != 4 {
+			t.Fatalf("list = %d %s, want four items", resp.StatusCode, raw)
 		}
-		if it, _ := items[0].(map[string]any); it["_id"] != id {
-			t.Errorf("list item _id = %v, want %s", it["_id"], id)
+		found := false
+		for _, it := range items {
+			found = found || it.(map[string]any)["_id"] == id
+		}
+		if !found {
+			t.Errorf("the list does not hold %s", id)
 		}
 		// Another integration key lists none of it.
 		if _, list, _ := ldCall(t, env, http.MethodGet, ldKeys+"datadog", token, true, nil); len(list["items"].([]any)) != 0 {
