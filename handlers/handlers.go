@@ -81,7 +81,9 @@ func render(c *fiber.Ctx, status int, cmp templ.Component) error {
 // when one is given.
 func page(c *fiber.Ctx, status int, title, nav string, body, fragment templ.Component) error {
 	c.Vary("HX-Request")
-	if fragment != nil && isHTMX(c) {
+	// A history restore (htmx's cache missed on Back) needs the whole page,
+	// though it is sent as an htmx request.
+	if fragment != nil && isHTMX(c) && c.Get("HX-History-Restore-Request") != "true" {
 		return render(c, status, fragment)
 	}
 	return render(c, status, views.Layout(pageModel(c, title, nav), body))

@@ -161,7 +161,7 @@ func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool, stored
 			continue
 		}
 		x := views.LDField{Key: f.Key, Name: f.Name, Description: f.Description, Placeholder: f.Placeholder, Type: f.Type,
-			Required: !f.IsOptional, Hidden: !visible[f.Key]}
+			Required: !f.IsOptional, Optional: f.IsOptional, Hidden: !visible[f.Key]}
 		val, given := typed[f.Key]
 		if !given || fresh {
 			val = f.Default()
@@ -332,7 +332,7 @@ func (h *Handlers) renderLD(c *fiber.Ctx, status int, f views.LaunchDarklyForm) 
 	if f.Edit {
 		return page(c, status, "Edit "+f.Name, "integrations", views.LaunchDarklyEditPage(f), views.LaunchDarklyFormFragment(f))
 	}
-	return page(c, status, "New LaunchDarkly configuration", "integrations", views.LaunchDarklyPage(f), views.LaunchDarklyFormFragment(f))
+	return page(c, status, "New LaunchDarkly configuration", "integrations", views.LaunchDarklyPage(f), views.LaunchDarklyChooser(f))
 }
 
 // LaunchDarklyNew shows the chooser and, with ?integrationKey=, the form
@@ -565,7 +565,7 @@ func (h *Handlers) ldDetails(d *views.IntegrationDetail, cfg *integrations.LDCon
 				return
 			}
 			if cfg.IsSecretValue(f.Key) {
-				s += "  (stored encrypted; shown masked)"
+				label += " (encrypted, masked)"
 			}
 			d.Details = append(d.Details, views.Detail{Label: label, Value: s, Mono: true, TestID: "config-" + f.Key})
 		}

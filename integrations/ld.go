@@ -214,7 +214,7 @@ func (s *Service) CreateLDConfig(ctx context.Context, actor sb.Actor, in LDConfi
 	var rv *db.Reveal
 	if withReveal && actor.UserID != "" && len(reveal) > 0 {
 		rv, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
-			Title: m.Name + " configuration " + valid.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID, Fields: reveal,
+			Title: valid.Name + " (" + m.Name + ")", IntegrationID: row.ID, Next: "/integrations/" + row.ID, Fields: reveal,
 		})
 		if err != nil {
 			return nil, "", sb.Internal(err)

@@ -57,8 +57,20 @@ func TestLaunchDarklyUI_ChooserAndForm(t *testing.T) {
 		c.Header.Set("HX-Request", "true")
 		resp, frag := c.Get(ldNewPath + "?integrationKey=datadog")
 		c.Header.Del("HX-Request")
-		if strings.Contains(frag, "<html") || !strings.HasPrefix(strings.TrimSpace(frag), `<div id="ld-form">`) || !strings.Contains(resp.Header.Get("Vary"), "HX-Request") {
-			t.Errorf("htmx request: want only #ld-form with Vary: HX-Request; got %.120s (Vary %q)", frag, resp.Header.Get("Vary"))
+		if strings.Contains(frag, "<html") || !strings.HasPrefix(strings.TrimSpace(frag), `<div id="ld-chooser">`) || !strings.Contains(resp.Header.Get("Vary"), "HX-Request") {
+			t.Errorf("htmx request: want only #ld-chooser with Vary: HX-Request; got %.120s (Vary %q)", frag, resp.Header.Get("Vary"))
+		}
+		if !strings.Contains(frag, `ring-2 ring-indigo-200" data-testid="ld-card-datadog"`) || !htHasTestID(frag, "ld-form") {
+			t.Errorf("htmx request: the chosen card is not marked, or the form is missing")
+		}
+		// htmx restoring history after a cache miss needs the whole page.
+		c.Header.Set("HX-Request", "true")
+		c.Header.Set("HX-History-Restore-Request", "true")
+		_, restored := c.Get(ldNewPath + "?integrationKey=datadog")
+		c.Header.Del("HX-Request")
+		c.Header.Del("HX-History-Restore-Request")
+		if !strings.Contains(restored, "<html") || !htHasTestID(restored, "nav") {
+			t.Errorf("a history restore request got a fragment, not the page")
 		}
 		// What the datadog manifest asks for.
 		for _, want := range []string{`type="password" id="cv-apiKey" name="configValues.apiKey"`, `name="configValues.hostURL"`,
@@ -86,6 +98,10 @@ func TestLaunchDarklyUI_ChooserAndForm(t *testing.T) {
 			t.Errorf("pagerduty: the multiselect's default options are not ticked")
 		}
 		_, body = c.Get(ldNewPath + "?integrationKey=servicenow")
+		label := body[strings.Index(body, `for="cv-username"`):]
+		if label = label[:strings.Index(label, "</label>")]; strings.Contains(label, "optional") || !strings.Contains(label, "Username") {
+			t.Errorf("servicenow: a field is labelled optional, though none is (dependsOn fields are required when shown)")
+		}
 		if !htHasTestID(body, "approvals") || !htHasTestID(body, "depends-clientId") || !strings.Contains(body, `Used only when Authentication is &#34;oauth-client-credentials&#34;.`) {
 			t.Errorf("servicenow: want the approvals section and a dependsOn hint on clientId")
 		}
