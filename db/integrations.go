@@ -74,14 +74,8 @@ func (d *DB) CreateIntegration(ctx context.Context, in *Integration, reveal *Rev
 				return fmt.Errorf("db: expire integrations: %w", err)
 			}
 		}
-		_, err := tx.ExecContext(ctx, d.q(`INSERT INTO integrations
-			(id, team_id, provider, name, node_id, status, unique_key, attrs, secret_key_id, secret_ciphertext, secret_hash,
-			 version, expires_at, created_by_user, created_by_token, created_at, updated_at, revoked_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			in.ID, in.TeamID, in.Provider, in.Name, in.NodeID, in.Status, in.UniqueKey, in.Attrs, in.SecretKeyID, in.SecretCiphertext,
-			in.SecretHash, in.Version, tsp(in.ExpiresAt), in.CreatedByUser, in.CreatedByToken, in.CreatedAt, in.UpdatedAt, tsp(in.RevokedAt))
-		if err != nil {
-			return fmt.Errorf("db: insert integration: %w", mapErr(err))
+		if err := d.insertIntegration(ctx, tx, in); err != nil {
+			return err
 		}
 		if reveal != nil {
 			if err := d.insertReveal(ctx, tx, reveal); err != nil {
@@ -212,4 +206,74 @@ func (d *DB) DeleteIntegration(ctx context.Context, id string, audit *AuditEvent
 		}
 		return d.insertAudit(ctx, tx, audit)
 	})
+}
+
+// SetIntegrationStatus moves an integration from one of the from statuses
+// to status to and writes the audit row, in one transaction; it reports
+// false (and writes nothing) when the row is not in one of the from statuses.
+func (d *DB) SetIntegrationStatus(ctx context.Context, id string, from []string, to string, audit *AuditEvent) (bool, error) {
+	changed := false
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		query, args, err := sqlx.In(`UPDATE integrations SET status = ?, updated_at = ? WHERE id = ? AND status IN (?)`, to, d.now(), id, from)
+		if err != nil {
+			return fmt.Errorf("db: set integration status: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, d.q(query), args...)
+		if err != nil {
+			return fmt.Errorf("db: set integration status: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("db: set integration status: %w", err)
+		} else if n == 0 {
+			return nil
+		}
+		changed = true
+		return d.insertAudit(ctx, tx, audit)
+	})
+	return changed, err
+}
+
+// ReplaceIntegration revokes the integration oldID (it must be active or
+// disabled) and inserts its successor with its reveal and audit row, in one
+// transaction: a rotation never leaves both, or neither, usable.
+// ErrNotFound when oldID is no longer live.
+func (d *DB) ReplaceIntegration(ctx context.Context, oldID string, in *Integration, reveal *Reveal, audit *AuditEvent) error {
+	now := d.now()
+	in.CreatedAt, in.UpdatedAt = now, now
+	if in.Version == 0 {
+		in.Version = 1
+	}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, d.q(`UPDATE integrations SET status = 'revoked', revoked_at = ?, updated_at = ? WHERE id = ? AND status IN ('active', 'disabled')`), now, now, oldID)
+		if err != nil {
+			return fmt.Errorf("db: replace integration: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("db: replace integration: %w", err)
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		if err := d.insertIntegration(ctx, tx, in); err != nil {
+			return err
+		}
+		if reveal != nil {
+			if err := d.insertReveal(ctx, tx, reveal); err != nil {
+				return err
+			}
+		}
+		return d.insertAudit(ctx, tx, audit)
+	})
+}
+
+func (d *DB) insertIntegration(ctx context.Context, tx *sqlx.Tx, in *Integration) error {
+	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO integrations
+		(id, team_id, provider, name, node_id, status, unique_key, attrs, secret_key_id, secret_ciphertext, secret_hash,
+		 version, expires_at, created_by_user, created_by_token, created_at, updated_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		in.ID, in.TeamID, in.Provider, in.Name, in.NodeID, in.Status, in.UniqueKey, in.Attrs, in.SecretKeyID, in.SecretCiphertext,
+		in.SecretHash, in.Version, tsp(in.ExpiresAt), in.CreatedByUser, in.CreatedByToken, in.CreatedAt, in.UpdatedAt, tsp(in.RevokedAt))
+	if err != nil {
+		return fmt.Errorf("db: insert integration: %w", mapErr(err))
+	}
+	return nil
 }

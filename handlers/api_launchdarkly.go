@@ -205,3 +205,63 @@ func (h *Handlers) APILaunchDarklyDelete(c *fiber.Ctx) error {
 func APILaunchDarklyNotFound(c *fiber.Ctx) error {
 	return launchDarklyAPIError(c, sb.Errorf(sb.CodeNotFound, "no such API route: %s %s", c.Method(), clipString(c.Path(), 200)))
 }
+
+// APILaunchDarklyPatch is PATCH /api/v2/integration-configurations/{id}: a
+// JSON Patch (a list of {op, path, value}, or {"patch": [...]}) of name,
+// enabled, tags, configValues and capabilityConfig; 200 with the result.
+// A secret is replaced by naming it ("replace" /configValues/apiKey) and is
+// otherwise kept.
+func (h *Handlers) APILaunchDarklyPatch(c *fiber.Ctx) error {
+	ops, err := decodePatch(c.Body())
+	if err != nil {
+		return launchDarklyAPIError(c, err)
+	}
+	cfg, err := h.Integrations.PatchLDConfig(c.UserContext(), Actor(c), c.Params("id"), ops)
+	if err != nil {
+		return launchDarklyAPIError(c, err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(ldJSON(Actor(c), cfg))
+}
+
+// decodePatch reads a JSON Patch: a list of operations, or an object whose
+// "patch" member is one.
+func decodePatch(body []byte) ([]integrations.PatchOp, error) {
+	bad := sb.Errorf(sb.CodeInvalid, "the request body must be a JSON Patch: a list of {\"op\", \"path\", \"value\"}")
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		var wrapped struct {
+			Patch []map[string]json.RawMessage `json:"patch"`
+		}
+		if err := json.Unmarshal(body, &wrapped); err != nil || wrapped.Patch == nil {
+			return nil, bad
+		}
+		raw = wrapped.Patch
+	}
+	v := sb.Validation{}
+	ops := make([]integrations.PatchOp, len(raw))
+	for i, m := range raw {
+		at := "patch[" + itoa(i) + "]"
+		for k := range m {
+			if k != "op" && k != "path" && k != "value" && k != "from" {
+				v.Add(at+"."+clipString(k, 40), "is not a member of a patch operation")
+			}
+		}
+		if json.Unmarshal(m["op"], &ops[i].Op) != nil {
+			v.Add(at+".op", "is required: add, replace, remove or test")
+		}
+		if json.Unmarshal(m["path"], &ops[i].Path) != nil {
+			v.Add(at+".path", "is required: a JSON Pointer such as /enabled")
+		}
+		if val, ok := m["value"]; ok {
+			ops[i].HasValue = true
+			if err := json.Unmarshal(val, &ops[i].Value); err != nil {
+				v.Add(at+".value", "is not valid JSON")
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return ops, nil
+}

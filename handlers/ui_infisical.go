@@ -324,9 +324,10 @@ func (h *Handlers) IntegrationTest(c *fiber.Ctx) error {
 }
 
 // liveAppConnection is the app connection view of a row already loaded by
-// Get (no second query); a revoked connection is not editable or testable.
+// Get (no second query); a revoked connection is not editable or testable
+// (a disabled one is editable; its test is refused by the domain).
 func liveAppConnection(r *db.IntegrationRow) (*integrations.AppConnection, bool) {
-	if r.Status != integrations.StatusActive {
+	if r.Status == integrations.StatusRevoked {
 		return nil, false
 	}
 	return integrations.AppConnectionOf(r)

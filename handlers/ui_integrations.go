@@ -127,7 +127,7 @@ func (h *Handlers) IntegrationShow(c *fiber.Ctx) error {
 	if r.RevokedAt != nil {
 		d.Details = append(d.Details, views.Detail{Label: "Revoked", Value: views.FormatTime(*r.RevokedAt)})
 	}
-	d.CanRevoke = r.Status != integrations.StatusRevoked
+	d.Actions = lifecycleActions(r)
 	if d.SecretNote == "" {
 		d.SecretNote = "The secret was shown once when this integration was created and is stored only as a keyed hash: it cannot be shown again. Revoke the key and create a new one if it was lost."
 	}

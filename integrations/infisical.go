@@ -362,7 +362,7 @@ func (s *Service) appConnectionRow(ctx context.Context, actor sb.Actor, app, id 
 	} else if err != nil {
 		return nil, nil, err
 	}
-	if r.Provider != ProviderInfisical || r.Status != StatusActive {
+	if r.Provider != ProviderInfisical || r.Status == StatusRevoked {
 		return nil, nil, connNotFound(id)
 	}
 	var a appConnectionAttrs
@@ -422,7 +422,7 @@ func (s *Service) ListAppConnections(ctx context.Context, actor sb.Actor, f AppC
 			return nil, sb.Internal(err)
 		}
 		for i := range rows {
-			if rows[i].Status != StatusActive {
+			if rows[i].Status == StatusRevoked {
 				continue
 			}
 			c, err := appConnectionFrom(&rows[i])
@@ -572,7 +572,7 @@ func (s *Service) UpdateAppConnection(ctx context.Context, actor sb.Actor, app, 
 		return nil, sb.Internal(err)
 	}
 	row.Attrs = string(attrs)
-	audit := access.Audit(actor, "integration.update", "integration", row.ID, row.TeamID, map[string]any{
+	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{
 		"provider": ProviderInfisical, "app": a.App, "changed": changed, "version": row.Version,
 	})
 	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
@@ -697,6 +697,9 @@ func (s *Service) TestAppConnection(ctx context.Context, actor sb.Actor, app, id
 	}
 	if actor.ReadOnly {
 		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
+	}
+	if r.Status == StatusDisabled {
+		return nil, "", sb.Errorf(sb.CodeBadRequest, "This App Connection is disabled: enable it before testing it")
 	}
 	m, err := catalogueMethod(a)
 	if err != nil {

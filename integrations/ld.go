@@ -512,7 +512,7 @@ func (s *Service) UpdateLDConfig(ctx context.Context, actor sb.Actor, id string,
 		return nil, sb.Internal(err)
 	}
 	row.Attrs = string(b)
-	audit := access.Audit(actor, "integration.update", "integration", row.ID, row.TeamID, map[string]any{
+	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{
 		"provider": ProviderLaunchDarkly, "integrationKey": m.Key, "changed": changed, "version": row.Version,
 	})
 	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {

@@ -150,38 +150,13 @@ func (s *Service) CreateNodeKey(ctx context.Context, actor sb.Actor, in NodeKeyI
 	if actor.ReadOnly {
 		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
 	}
-	apiKey, err := secrets.NewToken(NodeKeyPrefix)
+	row, apiKey, secret, err := s.newNodeKeyRow(actor, node.TeamID, node.ID, in.Name, in.Permissions, in.ExpiresAt)
 	if err != nil {
 		return nil, sb.Internal(err)
-	}
-	secret, err := secrets.NewToken(NodeSecretPrefix)
-	if err != nil {
-		return nil, sb.Internal(err)
-	}
-	attrs, err := json.Marshal(nodeKeyAttrs{APIKey: apiKey, Permissions: in.Permissions})
-	if err != nil {
-		return nil, sb.Internal(err)
-	}
-	row := &db.Integration{
-		ID: uuid.NewString(), TeamID: node.TeamID, Provider: ProviderNodeKey, Name: in.Name,
-		NodeID: &node.ID, Status: StatusActive, UniqueKey: &node.ID, Attrs: string(attrs),
-		SecretHash: ptr(s.keys.MAC("node-secret", []byte(secret))), ExpiresAt: in.ExpiresAt,
-	}
-	if actor.TokenID != "" {
-		row.CreatedByToken = &actor.TokenID
-	} else if actor.UserID != "" {
-		row.CreatedByUser = &actor.UserID
 	}
 	var reveal *db.Reveal
 	if withReveal {
-		reveal, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
-			Title: "Node API key " + in.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID,
-			Fields: []RevealField{
-				{Label: "API key", Name: "api_key", Value: apiKey},
-				{Label: "Secret", Name: "secret", Value: secret},
-			},
-		})
-		if err != nil {
+		if reveal, err = s.nodeKeyReveal(actor, row, apiKey, secret); err != nil {
 			return nil, sb.Internal(err)
 		}
 	}
@@ -199,6 +174,43 @@ func (s *Service) CreateNodeKey(ctx context.Context, actor sb.Actor, in NodeKeyI
 		out.RevealID = reveal.ID
 	}
 	return out, nil
+}
+
+// newNodeKeyRow makes a node key row with a new key and secret; the secret
+// is kept only as its keyed hash.
+func (s *Service) newNodeKeyRow(actor sb.Actor, teamID, nodeID, name string, perms []string, expires *time.Time) (row *db.Integration, apiKey, secret string, err error) {
+	if apiKey, err = secrets.NewToken(NodeKeyPrefix); err != nil {
+		return nil, "", "", err
+	}
+	if secret, err = secrets.NewToken(NodeSecretPrefix); err != nil {
+		return nil, "", "", err
+	}
+	attrs, err := json.Marshal(nodeKeyAttrs{APIKey: apiKey, Permissions: perms})
+	if err != nil {
+		return nil, "", "", err
+	}
+	row = &db.Integration{
+		ID: uuid.NewString(), TeamID: teamID, Provider: ProviderNodeKey, Name: name,
+		NodeID: &nodeID, Status: StatusActive, UniqueKey: &nodeID, Attrs: string(attrs),
+		SecretHash: ptr(s.keys.MAC("node-secret", []byte(secret))), ExpiresAt: expires,
+	}
+	if actor.TokenID != "" {
+		row.CreatedByToken = &actor.TokenID
+	} else if actor.UserID != "" {
+		row.CreatedByUser = &actor.UserID
+	}
+	return row, apiKey, secret, nil
+}
+
+// nodeKeyReveal seals a node key's key and secret for its one showing.
+func (s *Service) nodeKeyReveal(actor sb.Actor, row *db.Integration, apiKey, secret string) (*db.Reveal, error) {
+	return s.NewReveal(actor.UserID, &row.ID, RevealPayload{
+		Title: "Node API key " + row.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID,
+		Fields: []RevealField{
+			{Label: "API key", Name: "api_key", Value: apiKey},
+			{Label: "Secret", Name: "secret", Value: secret},
+		},
+	})
 }
 
 // NodeKeyOf reads a node key from its row.

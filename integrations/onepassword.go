@@ -250,7 +250,7 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 		row.Version++
 		changed = append(changed, "token")
 	}
-	audit := access.Audit(actor, "integration.update", "integration", row.ID, row.TeamID, map[string]any{"provider": ProviderOnePassword, "changed": changed, "version": row.Version})
+	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{"provider": ProviderOnePassword, "changed": changed, "version": row.Version})
 	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return nil, errNotFound

@@ -677,7 +677,7 @@ func TestAPIInfisical_NeverLeaks(t *testing.T) {
 			t.Fatalf("the later responses hold no connection or no test result: the scan would prove nothing")
 		}
 		dump := dumpDB(t, env.Store)
-		if !strings.Contains(dump, "integration.update") || !strings.Contains(dump, "https://1pass.example.com") {
+		if !strings.Contains(dump, "integration.rotate") || !strings.Contains(dump, "https://1pass.example.com") {
 			t.Fatalf("the dump lacks audit rows or the returned fields: the scan would prove nothing")
 		}
 		for name, secret := range canaries {

@@ -453,11 +453,12 @@ func TestOnePasswordForm_Edit(t *testing.T) {
 		}
 		opNoToken(t, "the detail page", detail, newTok)
 
-		// Two updates, audited, with no secret in them.
+		// Two updates, audited (the one with a new token as a rotation),
+		// with no secret in them.
 		var details []string
-		env.Store.SQLX().Select(&details, env.Store.SQLX().Rebind("SELECT CAST(details AS TEXT) FROM audit_events WHERE action = 'integration.update' AND target_id = ? ORDER BY at"), id)
-		if len(details) != 2 {
-			t.Errorf("%d integration.update audit rows, want 2 (the refused edits write none): %q", len(details), details)
+		env.Store.SQLX().Select(&details, env.Store.SQLX().Rebind("SELECT action || ' ' || CAST(details AS TEXT) FROM audit_events WHERE action IN ('integration.update', 'integration.rotate') AND target_id = ? ORDER BY at"), id)
+		if len(details) != 2 || !strings.HasPrefix(details[0], "integration.update ") || !strings.HasPrefix(details[1], "integration.rotate ") {
+			t.Errorf("audit rows %q, want an integration.update then an integration.rotate (the refused edits write none)", details)
 		}
 		for _, dt := range details {
 			opNoToken(t, "an audit row", dt, tok)
@@ -582,7 +583,7 @@ func TestOnePassword_NeverLeaks(t *testing.T) {
 		var audit []string
 		env.Store.SQLX().Select(&audit, "SELECT action || ' ' || CAST(details AS TEXT) FROM audit_events")
 		auditText := strings.Join(audit, "\n")
-		for _, want := range []string{"integration.create", "integration.update"} {
+		for _, want := range []string{"integration.create", "integration.rotate"} {
 			if !strings.Contains(dump, want) || !strings.Contains(auditText, want) {
 				t.Fatalf("no %s audit row: the scan would prove nothing", want)
 			}

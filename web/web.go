@@ -105,6 +105,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	nodeAPI.Get("/", h.APINodeKeyList)
 	nodeAPI.Get("/:id", h.APINodeKeyShow)
 	nodeAPI.Delete("/:id", h.APINodeKeyDelete)
+	nodeAPI.Post("/:id/rotate", h.APINodeKeyRotate)
+	nodeAPI.Post("/:id/disable", h.APINodeKeyDisable)
+	nodeAPI.Post("/:id/enable", h.APINodeKeyEnable)
 	// Infisical's app connections family: Bearer token, Infisical's error
 	// shape on every path under it (options before /:app, so it is not an app).
 	appConns := app.Group("/api/v1/app-connections", m.apiAuth(handlers.InfisicalAPIError, false))
@@ -116,6 +119,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	appConns.Patch("/:app/:id", h.APIInfisicalUpdate)
 	appConns.Delete("/:app/:id", h.APIInfisicalDelete)
 	appConns.Post("/:app/:id/test", h.APIInfisicalTest)
+	appConns.Post("/:app/:id/disable", h.APIInfisicalDisable)
+	appConns.Post("/:app/:id/enable", h.APIInfisicalEnable)
 	appConns.Use(handlers.APIInfisicalNotFound)
 	// Anchor's 1Password family: anchor-api-key header or Bearer.
 	anchorAPI := app.Group("/v1/integrations", m.apiAuthWith(handlers.AnchorAPIError, false, "anchor-api-key"))
@@ -123,12 +128,16 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	anchorAPI.Get("/", h.APIAnchorList)
 	anchorAPI.Get("/:id", h.APIAnchorShow)
 	anchorAPI.Delete("/:id", h.APIAnchorDelete)
+	anchorAPI.Post("/:id/rotate", h.APIAnchorRotate)
+	anchorAPI.Post("/:id/disable", h.APIAnchorDisable)
+	anchorAPI.Post("/:id/enable", h.APIAnchorEnable)
 	// LaunchDarkly's integration configurations: the token as a bare
 	// Authorization value (as LaunchDarkly's clients send it) or Bearer.
 	ldAPI := app.Group("/api/v2/integration-configurations", m.apiAuth(handlers.LaunchDarklyAPIError, true))
 	ldAPI.Post("/keys/:integrationKey", h.APILaunchDarklyCreate)
 	ldAPI.Get("/keys/:integrationKey", h.APILaunchDarklyList)
 	ldAPI.Get("/:id", h.APILaunchDarklyShow)
+	ldAPI.Patch("/:id", h.APILaunchDarklyPatch)
 	ldAPI.Delete("/:id", h.APILaunchDarklyDelete)
 	ldAPI.Use(handlers.APILaunchDarklyNotFound)
 	app.Use("/v1", func(c *fiber.Ctx) error {
@@ -165,6 +174,11 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Get("/integrations/:id/edit", h.IntegrationEdit)
 	signedIn.Post("/integrations/:id/edit", h.IntegrationUpdate)
 	signedIn.Post("/integrations/:id/revoke", h.IntegrationRevoke)
+	signedIn.Get("/integrations/:id/confirm/:action", h.IntegrationConfirm)
+	signedIn.Post("/integrations/:id/disable", h.IntegrationDisable)
+	signedIn.Post("/integrations/:id/enable", h.IntegrationEnable)
+	signedIn.Post("/integrations/:id/rotate", h.IntegrationRotate)
+	signedIn.Post("/integrations/:id/delete", h.IntegrationDelete)
 	signedIn.Get("/reveal/:id", h.RevealShow)
 
 	admin := signedIn.Group("", m.requireAdmin)

@@ -16,6 +16,10 @@
  *       Asks before submitting; cancelling stops the submit.
  *   <meta name="csrf-token" content="...">
  *       Sent as the X-CSRF-Token header on every htmx request.
+ *   <dialog data-confirm-dialog> … <a data-close-dialog>
+ *       A confirmation htmx swapped in (into #dialog-slot) opens as a modal;
+ *       its Cancel link (a real link to the detail page without
+ *       JavaScript) closes it. Closing removes it.
  *   <form data-ld-form> … <div data-ld-field="key" data-ld-depends='[…]'>
  *       LaunchDarkly form variables with a dependsOn: shown or hidden (and
  *       their inputs disabled, so they are not sent) as the values they
@@ -200,6 +204,33 @@
   window.addEventListener('pageshow', function (event) {
     if (event.persisted && document.querySelector('[data-reveal]')) {
       window.location.reload();
+    }
+  });
+
+  // ---- Confirmation dialogs ----------------------------------------------
+
+  document.addEventListener('htmx:afterSwap', function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || !target.querySelector) {
+      return;
+    }
+    var dialog = target.querySelector('dialog[data-confirm-dialog]');
+    if (dialog && !dialog.open && dialog.showModal) {
+      dialog.addEventListener('close', function () {
+        if (dialog.parentNode) {
+          dialog.parentNode.removeChild(dialog);
+        }
+      });
+      dialog.showModal();
+    }
+  });
+
+  document.addEventListener('click', function (event) {
+    var link = closest(event.target, '[data-close-dialog]');
+    var dialog = link && closest(link, 'dialog[data-confirm-dialog]');
+    if (dialog) {
+      event.preventDefault();
+      dialog.close();
     }
   });
 

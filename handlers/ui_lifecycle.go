@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/db"
+	"switchboard/integrations"
+	"switchboard/views"
+)
+
+// The lifecycle buttons of a detail page: each asks first, on a page of its
+// own (GET /integrations/{id}/confirm/{action}) or, with htmx, in a dialog
+// over the detail page; the answer posts to /integrations/{id}/{action}.
+
+// lifecycleActions are the actions a row allows, in button order.
+func lifecycleActions(r *db.IntegrationRow) []views.LifecycleAction {
+	var out []views.LifecycleAction
+	status := displayStatus(r)
+	switch status {
+	case integrations.StatusActive:
+		out = append(out, views.LifecycleAction{Action: integrations.ActionDisable, Label: "Disable"})
+	case integrations.StatusDisabled:
+		out = append(out, views.LifecycleAction{Action: integrations.ActionEnable, Label: "Enable"})
+	}
+	if r.Provider == integrations.ProviderNodeKey && (status == integrations.StatusActive || status == integrations.StatusDisabled) {
+		out = append(out, views.LifecycleAction{Action: integrations.ActionRotate, Label: "Rotate key"})
+	}
+	if r.Status != integrations.StatusRevoked {
+		out = append(out, views.LifecycleAction{Action: integrations.ActionRevoke, Label: "Revoke", Danger: true})
+	}
+	return append(out, views.LifecycleAction{Action: integrations.ActionDelete, Label: "Delete", Danger: true})
+}
+
+// confirmView says what an action will do, or false when the row does not allow it.
+func confirmView(c *fiber.Ctx, r *db.IntegrationRow, action string) (views.ConfirmView, bool) {
+	allowed := false
+	var a views.LifecycleAction
+	for _, x := range lifecycleActions(r) {
+		if x.Action == action {
+			allowed, a = true, x
+		}
+	}
+	if !allowed {
+		return views.ConfirmView{}, false
+	}
+	v := views.ConfirmView{ID: r.ID, Name: r.Name, Action: action, Button: a.Label, Danger: a.Danger, CSRF: csrf(c)}
+	switch action {
+	case integrations.ActionDisable:
+		v.Title, v.Text = "Disable "+r.Name+"?", "It stops working until it is enabled again. Nothing is deleted and its secrets stay stored."
+	case integrations.ActionEnable:
+		v.Title, v.Text = "Enable "+r.Name+"?", "It works again at once, with the secrets it had."
+	case integrations.ActionRotate:
+		v.Title, v.Text = "Rotate the key of "+r.Name+"?", "A new API key and secret are made and shown once. The current key and secret stop working at once: update whatever uses them."
+	case integrations.ActionRevoke:
+		v.Title, v.Text = "Revoke "+r.Name+"?", "Anything using it stops working at once, for good. The record stays, marked revoked."
+	case integrations.ActionDelete:
+		v.Title, v.Text = "Delete "+r.Name+"?", "It and its stored secrets are removed for good. The audit log keeps a record of it."
+	}
+	return v, true
+}
+
+// IntegrationConfirm asks before a lifecycle action: the dialog alone for
+// htmx, else a page.
+func (h *Handlers) IntegrationConfirm(c *fiber.Ctx) error {
+	r, err := h.Integrations.Get(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	v, ok := confirmView(c, r, c.Params("action"))
+	if !ok {
+		return uiError(c, sb.Errorf(sb.CodeNotFound, "not found"))
+	}
+	return page(c, fiber.StatusOK, v.Title, "integrations", views.ConfirmPage(v), views.ConfirmDialog(v))
+}
+
+// IntegrationDisable disables an integration.
+func (h *Handlers) IntegrationDisable(c *fiber.Ctx) error { return h.setEnabled(c, false) }
+
+// IntegrationEnable enables a disabled integration.
+func (h *Handlers) IntegrationEnable(c *fiber.Ctx) error { return h.setEnabled(c, true) }
+
+func (h *Handlers) setEnabled(c *fiber.Ctx, enabled bool) error {
+	id := c.Params("id")
+	if _, err := h.Integrations.SetEnabled(c.UserContext(), Actor(c), id, "", enabled); err != nil {
+		return uiError(c, err)
+	}
+	msg := "Disabled. It stops working until you enable it again."
+	if enabled {
+		msg = "Enabled. It works again."
+	}
+	flash(c, "success", msg)
+	return redirect(c, "/integrations/"+id)
+}
+
+// IntegrationRotate gives a node key a new key and secret (shown once);
+// supplied credentials are rotated on the edit page.
+func (h *Handlers) IntegrationRotate(c *fiber.Ctx) error {
+	created, err := h.Integrations.RotateNodeKey(c.UserContext(), Actor(c), c.Params("id"), true)
+	if err != nil {
+		return uiError(c, err)
+	}
+	return redirect(c, "/reveal/"+created.RevealID)
+}
+
+// IntegrationDelete deletes an integration and its secrets.
+func (h *Handlers) IntegrationDelete(c *fiber.Ctx) error {
+	r, err := h.Integrations.Delete(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	flash(c, "success", "Deleted "+r.Name+". The audit log keeps a record of it.")
+	return redirect(c, "/integrations")
+}

@@ -1,0 +1,135 @@
+package integrations
+
+import (
+	"context"
+	"errors"
+
+	sb "switchboard"
+	"switchboard/access"
+	"switchboard/db"
+)
+
+// The lifecycle of an integration after its creation: disable and enable
+// (every provider), rotate (a node key gets a new key and secret, the old
+// one revoked in the same transaction; supplied credentials are replaced
+// by their provider's update, version + 1, audited as a rotation), revoke
+// and delete. Revoked integrations cannot come back.
+
+// Lifecycle actions, as the confirmation pages and the audit log name them.
+const (
+	ActionDisable = "disable"
+	ActionEnable  = "enable"
+	ActionRotate  = "rotate"
+	ActionRevoke  = "revoke"
+	ActionDelete  = "delete"
+)
+
+// SetEnabled disables (enabled false) or enables an integration of
+// provider ("" for any; another provider's row is not found). Doing it
+// twice is a no-op without a second audit row; a revoked or expired one
+// cannot change.
+func (s *Service) SetEnabled(ctx context.Context, actor sb.Actor, id, provider string, enabled bool) (*db.IntegrationRow, error) {
+	r, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if provider != "" && r.Provider != provider {
+		return nil, errNotFound
+	}
+	return s.setEnabled(ctx, actor, r, enabled)
+}
+
+// SetAppConnectionEnabled disables or enables an app connection of app.
+func (s *Service) SetAppConnectionEnabled(ctx context.Context, actor sb.Actor, app, id string, enabled bool) (*AppConnection, error) {
+	r, _, err := s.appConnectionRow(ctx, actor, app, id)
+	if err != nil {
+		return nil, err
+	}
+	if r, err = s.setEnabled(ctx, actor, r, enabled); err != nil {
+		return nil, err
+	}
+	return s.appConnectionOf(ctx, r)
+}
+
+func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, r *db.IntegrationRow, enabled bool) (*db.IntegrationRow, error) {
+	if actor.ReadOnly {
+		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+	}
+	if r.Status == StatusRevoked || r.Status == StatusExpired {
+		return nil, sb.Errorf(sb.CodeConflict, "this integration is %s and can no longer be disabled or enabled", r.Status)
+	}
+	if k, ok := NodeKeyOf(r); ok && k.Status == StatusExpired {
+		return nil, sb.Errorf(sb.CodeConflict, "this key has expired and can no longer be disabled or enabled")
+	}
+	from, to, action := StatusActive, StatusDisabled, "integration.disable"
+	if enabled {
+		from, to, action = StatusDisabled, StatusActive, "integration.enable"
+	}
+	audit := access.Audit(actor, action, "integration", r.ID, r.TeamID, map[string]any{"provider": r.Provider, "name": r.Name})
+	changed, err := s.store.SetIntegrationStatus(ctx, r.ID, []string{from}, to, audit)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	if changed {
+		r.Status = to
+	}
+	return r, nil
+}
+
+// RotateNodeKey replaces a node key with a new key and secret of the same
+// name, node, permissions and expiry; the old key is revoked in the same
+// transaction, so exactly one works at any time. With withReveal the new
+// values get a reveal (the browser); the API returns them once.
+func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string, withReveal bool) (*NodeKeyCreated, error) {
+	r, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	old, ok := NodeKeyOf(r)
+	if !ok || r.NodeID == nil {
+		return nil, errNotFound
+	}
+	if actor.ReadOnly {
+		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+	}
+	if r.Status == StatusRevoked {
+		return nil, sb.Errorf(sb.CodeConflict, "this key is revoked: create a new one for the node instead")
+	}
+	if old.Status == StatusExpired {
+		return nil, sb.Errorf(sb.CodeConflict, "this key has expired: create a new one for the node instead")
+	}
+	row, apiKey, secret, err := s.newNodeKeyRow(actor, r.TeamID, *r.NodeID, r.Name, old.Permissions, r.ExpiresAt)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	row.Status = r.Status // a disabled key rotates into a disabled key
+	var reveal *db.Reveal
+	if withReveal {
+		if reveal, err = s.nodeKeyReveal(actor, row, apiKey, secret); err != nil {
+			return nil, sb.Internal(err)
+		}
+	}
+	audit := access.Audit(actor, "integration.rotate", "integration", row.ID, r.TeamID, map[string]any{
+		"provider": ProviderNodeKey, "name": r.Name, "node_id": *r.NodeID, "replaces": r.ID, "api_key_prefix": apiKey[:len(NodeKeyPrefix)+6],
+	})
+	if err := s.store.ReplaceIntegration(ctx, r.ID, row, reveal, audit); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			return nil, sb.Errorf(sb.CodeConflict, "this key was revoked or rotated meanwhile")
+		}
+		return nil, sb.Internal(err)
+	}
+	out := &NodeKeyCreated{NodeKey: nodeKeyFrom(&db.IntegrationRow{Integration: *row}), Secret: secret}
+	if reveal != nil {
+		out.RevealID = reveal.ID
+	}
+	return out, nil
+}
+
+// updateAction names an update in the audit log: one that re-seals the
+// secret (the version goes up) is a rotation.
+func updateAction(versionBefore, versionAfter int) string {
+	if versionAfter != versionBefore {
+		return "integration.rotate"
+	}
+	return "integration.update"
+}
