@@ -64,6 +64,14 @@ func BenchmarkAudit_100k(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.Logf("filtered page plan:\n%s", strings.Join(plan, "\n"))
+				plan = nil
+				// The token's filtered page: its scope is team_id IN (…).
+				err = env.Store.SQLX().Select(&plan, `EXPLAIN ANALYZE SELECT id FROM audit_events WHERE (team_id IN ($1)) AND action = $2 AND at >= $3 AND at < $4 AND (at, id) < ($5, $6) ORDER BY at DESC, id DESC LIMIT 51`,
+					teams[2].ID, "integration.create", start.Add(40*24*time.Hour), start.Add(54*24*time.Hour), start.Add(47*24*time.Hour), uuid.NewString())
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Logf("token's filtered page plan, with a cursor:\n%s", strings.Join(plan, "\n"))
 			}
 			get := func(b *testing.B, path string, want string) {
 				resp, body := c.Get(path)
