@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -91,38 +93,182 @@ func (d *DB) CountAuditByIP(ctx context.Context, action, ip string, since time.T
 
 // AuditFilter selects audit events; zero fields match everything.
 type AuditFilter struct {
+	// Scoped limits the rows to those of TeamIDs (an empty list: none) and,
+	// when SelfID is set, that user's own sign-ins; unscoped sees every row.
+	Scoped  bool
+	TeamIDs []string
+	SelfID  string
+	// TeamID keeps one team's rows.
 	TeamID string
-	Action string
+	// ActorID keeps one actor's rows (a user or token id); ActorLike keeps
+	// rows whose actor label contains it, compared without case.
+	ActorID   string
+	ActorLike string
+	// Action keeps one action; ActionPrefix the actions starting with it
+	// (such as "integration.").
+	Action       string
+	ActionPrefix string
+	// From (inclusive) and To (exclusive) bound the time.
+	From *time.Time
+	To   *time.Time
 	// Before is the keyset cursor: events strictly older than (At, ID).
 	BeforeAt *time.Time
 	BeforeID string
 	Limit    int
 }
 
-// ListAudit returns events newest first.
-func (d *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
-	query := `SELECT id, at, actor_type, actor_id, actor_label, team_id, action, target_type, target_id, ip, user_agent, details FROM audit_events WHERE 1=1`
-	var args []any
+// MaxAuditLimit is the most rows one ListAudit call returns.
+const MaxAuditLimit = 500
+
+const auditColumns = `id, at, actor_type, actor_id, actor_label, team_id, action, target_type, target_id, ip, user_agent, details`
+
+// auditWhere renders the filter as a WHERE clause with ? placeholders; ok is
+// false when the scope admits no row at all.
+func auditWhere(f AuditFilter) (where string, args []any, ok bool) {
+	var conds []string
+	if f.Scoped {
+		var scope []string
+		if len(f.TeamIDs) > 0 {
+			scope = append(scope, `team_id IN (?`+strings.Repeat(`, ?`, len(f.TeamIDs)-1)+`)`)
+			for _, id := range f.TeamIDs {
+				args = append(args, id)
+			}
+		}
+		if f.SelfID != "" {
+			scope = append(scope, `(team_id IS NULL AND actor_id = ? AND action = 'user.sign_in')`)
+			args = append(args, f.SelfID)
+		}
+		if len(scope) == 0 {
+			return "", nil, false
+		}
+		conds = append(conds, `(`+strings.Join(scope, ` OR `)+`)`)
+	}
 	if f.TeamID != "" {
-		query += ` AND team_id = ?`
+		conds = append(conds, `team_id = ?`)
 		args = append(args, f.TeamID)
 	}
+	if f.ActorID != "" {
+		conds = append(conds, `actor_id = ?`)
+		args = append(args, f.ActorID)
+	}
+	if f.ActorLike != "" {
+		conds = append(conds, `LOWER(actor_label) LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(f.ActorLike))+"%")
+	}
 	if f.Action != "" {
-		query += ` AND action = ?`
+		conds = append(conds, `action = ?`)
 		args = append(args, f.Action)
 	}
-	if f.BeforeAt != nil {
-		query += ` AND (at < ? OR (at = ? AND id < ?))`
-		args = append(args, ts(*f.BeforeAt), ts(*f.BeforeAt), f.BeforeID)
+	if f.ActionPrefix != "" {
+		// substr, not LIKE: actions hold _, and a LIKE prefix needs a C
+		// collation to use an index on PostgreSQL anyway.
+		conds = append(conds, `substr(action, 1, ?) = ?`)
+		args = append(args, utf8.RuneCountInString(f.ActionPrefix), f.ActionPrefix)
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.From != nil {
+		conds = append(conds, `at >= ?`)
+		args = append(args, ts(*f.From))
+	}
+	if f.To != nil {
+		conds = append(conds, `at < ?`)
+		args = append(args, ts(*f.To))
+	}
+	if f.BeforeAt != nil {
+		// A row value, which both dialects turn into one index range.
+		conds = append(conds, `(at, id) < (?, ?)`)
+		args = append(args, ts(*f.BeforeAt), f.BeforeID)
+	}
+	if len(conds) == 0 {
+		return "", args, true
+	}
+	return ` WHERE ` + strings.Join(conds, ` AND `), args, true
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ListAudit returns up to f.Limit events matching f (default 50, at most
+// MaxAuditLimit), newest first, by keyset: pass the last row's (At, ID) as
+// the next call's BeforeAt and BeforeID.
+func (d *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	query += ` ORDER BY at DESC, id DESC LIMIT ?`
+	if f.Limit > MaxAuditLimit {
+		f.Limit = MaxAuditLimit
+	}
+	where, args, ok := auditWhere(f)
+	if !ok {
+		return nil, nil
+	}
 	args = append(args, f.Limit)
 	var out []AuditEvent
-	if err := d.x.SelectContext(ctx, &out, d.q(query), args...); err != nil {
+	if err := d.x.SelectContext(ctx, &out, d.q(`SELECT `+auditColumns+` FROM audit_events`+where+` ORDER BY at DESC, id DESC LIMIT ?`), args...); err != nil {
 		return nil, fmt.Errorf("db: list audit: %w", err)
 	}
+	for i := range out {
+		out[i].At = out[i].At.UTC()
+	}
 	return out, nil
+}
+
+// EachAudit calls fn for every event matching f (its Limit and cursor are
+// the starting point and the batch size), newest first, reading keyset
+// batches so memory stays bounded however many rows match. It stops at the
+// first error fn returns.
+func (d *DB) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEvent) error) error {
+	if f.Limit <= 0 || f.Limit > MaxAuditLimit {
+		f.Limit = MaxAuditLimit
+	}
+	for {
+		batch, err := d.ListAudit(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, e := range batch {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(batch) < f.Limit {
+			return nil
+		}
+		last := batch[len(batch)-1]
+		f.BeforeAt, f.BeforeID = &last.At, last.ID
+	}
+}
+
+// InsertAuditEvents writes many events in one transaction with multi-row
+// inserts (seeding for tests and benchmarks, imports). Empty ids and times
+// are filled in as for a single event.
+func (d *DB) InsertAuditEvents(ctx context.Context, events []AuditEvent) error {
+	const perInsert = 500 // 6,000 parameters: under both dialects' limits
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		for start := 0; start < len(events); start += perInsert {
+			chunk := events[start:min(start+perInsert, len(events))]
+			var b strings.Builder
+			b.WriteString(`INSERT INTO audit_events (` + auditColumns + `) VALUES `)
+			args := make([]any, 0, len(chunk)*12)
+			for i := range chunk {
+				e := &chunk[i]
+				if e.ID == "" {
+					e.ID = uuid.NewString()
+				}
+				if e.At.IsZero() {
+					e.At = d.now()
+				}
+				if e.Details == "" {
+					e.Details = "{}"
+				}
+				if i > 0 {
+					b.WriteString(`, `)
+				}
+				b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+				args = append(args, e.ID, ts(e.At), e.ActorType, e.ActorID, e.ActorLabel, e.TeamID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, e.Details)
+			}
+			if _, err := tx.ExecContext(ctx, d.q(b.String()), args...); err != nil {
+				return fmt.Errorf("db: insert audit events: %w", err)
+			}
+		}
+		return nil
+	})
 }

@@ -140,6 +140,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	ldAPI.Patch("/:id", h.APILaunchDarklyPatch)
 	ldAPI.Delete("/:id", h.APILaunchDarklyDelete)
 	ldAPI.Use(handlers.APILaunchDarklyNotFound)
+	// The audit log of the token's team, in the node family's error shape.
+	app.Get("/api/v1/audit-events", m.apiAuth(handlers.NodeAPIError, false), h.APIAuditList)
 	app.Use("/v1", func(c *fiber.Ctx) error {
 		return handlers.AnchorAPIError(c, sb.Errorf(sb.CodeNotFound, "no such API route"))
 	})
@@ -180,6 +182,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Post("/integrations/:id/rotate", h.IntegrationRotate)
 	signedIn.Post("/integrations/:id/delete", h.IntegrationDelete)
 	signedIn.Get("/reveal/:id", h.RevealShow)
+	signedIn.Get("/audit", h.AuditList)
+	signedIn.Get("/audit/export.csv", h.AuditExportCSV)
+	signedIn.Get("/audit/export.jsonl", h.AuditExportJSONL)
 
 	admin := signedIn.Group("", m.requireAdmin)
 	admin.Get("/teams", h.TeamsList)

@@ -1,0 +1,272 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/access"
+	"switchboard/db"
+	"switchboard/views"
+)
+
+// auditParams are the query parameters of the audit page, the API and the exports.
+var auditParams = []string{"team", "actor", "action", "from", "to"}
+
+// parseAuditTime reads an RFC 3339 time, or a datetime-local value (the
+// page's inputs: no zone, read as UTC).
+func parseAuditTime(s string) (*time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			t = t.UTC()
+			return &t, true
+		}
+	}
+	return nil, false
+}
+
+// auditQuery decodes the filter of the query string; withLimit reads limit
+// too (the API's). Bad values are one invalid error naming each parameter.
+func auditQuery(c *fiber.Ctx, withLimit bool) (access.AuditQuery, error) {
+	q := access.AuditQuery{Team: c.Query("team"), Actor: c.Query("actor"), Action: c.Query("action"), Cursor: c.Query("cursor")}
+	v := sb.Validation{}
+	for name, dst := range map[string]**time.Time{"from": &q.From, "to": &q.To} {
+		if s := strings.TrimSpace(c.Query(name)); s != "" {
+			t, ok := parseAuditTime(s)
+			if !ok {
+				v.Add(name, "must be an RFC 3339 time such as 2026-01-02T15:04:05Z")
+			}
+			*dst = t
+		}
+	}
+	if s := c.Query("limit"); withLimit && s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > db.MaxAuditLimit {
+			v.Add("limit", "must be between 1 and 500")
+		}
+		q.Limit = n
+	}
+	return q, v.Err()
+}
+
+// auditFilterQuery is the query string of the filter alone ("" when none).
+func auditFilterQuery(c *fiber.Ctx) url.Values {
+	vals := url.Values{}
+	for _, p := range auditParams {
+		if s := c.Query(p); s != "" {
+			vals.Set(p, s)
+		}
+	}
+	return vals
+}
+
+// AuditList shows the audit log page with its filters; an htmx request (the
+// "Older events" link) gets only the next rows.
+func (h *Handlers) AuditList(c *fiber.Ctx) error {
+	ctx, actor := c.UserContext(), Actor(c)
+	teams, err := h.Access.Teams(ctx, actor)
+	if err != nil {
+		return uiError(c, err)
+	}
+	names := map[string]string{}
+	v := views.AuditView{Actions: access.AuditActions, Team: c.Query("team"), Actor: c.Query("actor"), Action: c.Query("action"), From: c.Query("from"), To: c.Query("to")}
+	for _, t := range teams {
+		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
+		names[t.ID] = t.Slug
+	}
+	filter := auditFilterQuery(c)
+	if len(filter) > 0 {
+		v.ExportQuery = "?" + filter.Encode()
+	}
+	status := fiber.StatusOK
+	q, err := auditQuery(c, false)
+	var p *access.AuditPage
+	if err == nil {
+		p, err = h.Access.AuditEvents(ctx, actor, q)
+	}
+	if err != nil {
+		errs, ok := fieldErrors(err)
+		if !ok {
+			return uiError(c, err)
+		}
+		status, v.Errors = fiber.StatusBadRequest, errs
+	} else {
+		for _, e := range p.Events {
+			v.Rows = append(v.Rows, auditRow(e, names))
+		}
+		if p.NextCursor != "" {
+			filter.Set("cursor", p.NextCursor)
+			v.NextHref = "/audit?" + filter.Encode()
+		}
+	}
+	return page(c, status, "Audit log", "audit", views.Audit(v), views.AuditRows(v))
+}
+
+func auditRow(e db.AuditEvent, teams map[string]string) views.AuditRow {
+	r := views.AuditRow{At: e.At.UTC().Format("2006-01-02 15:04:05 UTC"), Actor: e.ActorLabel, ActorType: e.ActorType,
+		Action: e.Action, IP: e.IP, UserAgent: e.UserAgent, Details: compactDetails(e.Details)}
+	if r.Actor == "" {
+		r.Actor = e.ActorID
+	}
+	if e.TeamID != nil {
+		r.Team = teams[*e.TeamID]
+		if r.Team == "" {
+			r.Team = *e.TeamID
+		}
+	}
+	if e.TargetType != "" || e.TargetID != "" {
+		r.Target = strings.TrimPrefix(e.TargetType+" "+e.TargetID, " ")
+	}
+	return r
+}
+
+// compactDetails renders a details object as sorted key=value pairs.
+func compactDetails(details string) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(details), &m) != nil {
+		return details
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		val := string(m[k])
+		var s string
+		if json.Unmarshal(m[k], &s) == nil {
+			val = s
+		}
+		parts[i] = k + "=" + val
+	}
+	return strings.Join(parts, " ")
+}
+
+// AuditExportCSV streams the filtered events as CSV.
+func (h *Handlers) AuditExportCSV(c *fiber.Ctx) error {
+	return h.auditExport(c, "csv", uiError)
+}
+
+// AuditExportJSONL streams the filtered events as JSON Lines.
+func (h *Handlers) AuditExportJSONL(c *fiber.Ctx) error {
+	return h.auditExport(c, "jsonl", uiError)
+}
+
+// auditExport checks the filter, then streams every matching event in the
+// format; an error after the answer started can only end it early, so it
+// is logged.
+func (h *Handlers) auditExport(c *fiber.Ctx, format string, writeErr func(*fiber.Ctx, error) error) error {
+	actor, log := Actor(c), Logger(c)
+	q, err := auditQuery(c, false)
+	if err == nil {
+		err = h.Access.CheckAuditQuery(actor, q)
+	}
+	if err != nil {
+		return writeErr(c, err)
+	}
+	name := "audit-" + time.Now().UTC().Format("20060102T150405Z")
+	switch format {
+	case "csv":
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	default:
+		c.Set(fiber.HeaderContentType, "application/x-ndjson; charset=utf-8")
+	}
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
+	acc := h.Access
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		// The request's context ends with the handler; the stream outlives it.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		var write func(db.AuditEvent) error
+		n := 0
+		if format == "csv" {
+			cw := csv.NewWriter(w)
+			cw.Write(auditCSVHeader)
+			write = func(e db.AuditEvent) error {
+				cw.Write(auditCSVRecord(e))
+				cw.Flush()
+				return cw.Error()
+			}
+		} else {
+			enc := json.NewEncoder(w)
+			write = func(e db.AuditEvent) error { return enc.Encode(auditJSON(e)) }
+		}
+		err := acc.ExportAudit(ctx, actor, q, func(e db.AuditEvent) error {
+			if err := write(e); err != nil {
+				return err
+			}
+			if n++; n%500 == 0 {
+				return w.Flush()
+			}
+			return nil
+		})
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			log.Warn("audit export ended early", "rows", n, "err", err)
+		}
+	})
+	return nil
+}
+
+var auditCSVHeader = []string{"id", "at", "actor_type", "actor_id", "actor_label", "team_id", "action", "target_type", "target_id", "ip", "user_agent", "details"}
+
+func auditCSVRecord(e db.AuditEvent) []string {
+	team := ""
+	if e.TeamID != nil {
+		team = *e.TeamID
+	}
+	rec := []string{e.ID, auditTime(e.At), e.ActorType, e.ActorID, e.ActorLabel, team, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, e.Details}
+	for i, s := range rec {
+		rec[i] = csvCell(s)
+	}
+	return rec
+}
+
+// csvCell keeps a spreadsheet from reading a cell as a formula: a value
+// beginning with = + - @ (or a tab or carriage return) gets a leading '.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// auditTime renders an event time: RFC 3339 in UTC with microseconds.
+func auditTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00") }
+
+// auditEventJSON is an audit event in the API's and the JSON Lines export's shape.
+type auditEventJSON struct {
+	ID         string          `json:"id"`
+	At         string          `json:"at"`
+	ActorType  string          `json:"actor_type"`
+	ActorID    string          `json:"actor_id"`
+	ActorLabel string          `json:"actor_label"`
+	TeamID     *string         `json:"team_id"`
+	Action     string          `json:"action"`
+	TargetType string          `json:"target_type"`
+	TargetID   string          `json:"target_id"`
+	IP         string          `json:"ip"`
+	UserAgent  string          `json:"user_agent"`
+	Details    json.RawMessage `json:"details"`
+}
+
+func auditJSON(e db.AuditEvent) auditEventJSON {
+	details := json.RawMessage(e.Details)
+	if !json.Valid(details) {
+		details = json.RawMessage("{}")
+	}
+	return auditEventJSON{ID: e.ID, At: auditTime(e.At), ActorType: e.ActorType, ActorID: e.ActorID, ActorLabel: e.ActorLabel,
+		TeamID: e.TeamID, Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, IP: e.IP, UserAgent: e.UserAgent, Details: details}
+}
