@@ -47,12 +47,15 @@ const (
 type TokenInput struct {
 	TeamID string
 	Name   string
-	// Expiry is a TokenExpiries value (the tokens page). When empty,
-	// ExpiresIn applies (the CLI's --expires; zero never expires).
-	Expiry    string
+	// Form is set by the tokens page: Expiry and Access are then required
+	// choices, so a post that leaves one out is refused rather than given
+	// a default. Without it ExpiresIn and ReadOnly apply (the CLI).
+	Form bool
+	// Expiry is a TokenExpiries value.
+	Expiry string
+	// ExpiresIn is the lifetime; zero never expires.
 	ExpiresIn time.Duration
-	// Access is TokenReadOnly or TokenReadWrite (the tokens page). When
-	// empty, ReadOnly applies.
+	// Access is TokenReadOnly or TokenReadWrite.
 	Access   string
 	ReadOnly bool
 }
@@ -66,7 +69,8 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 		return "", nil, sb.Errorf(sb.CodeForbidden, "tokens are created by people, not by tokens")
 	}
 	v := sb.Validation{}
-	if _, err := s.Team(ctx, actor, in.TeamID); sb.ErrorCode(err) == sb.CodeNotFound {
+	team, err := s.Team(ctx, actor, in.TeamID)
+	if sb.ErrorCode(err) == sb.CodeNotFound {
 		v.Add("team_id", "choose one of your teams")
 	} else if err != nil {
 		return "", nil, err
@@ -75,8 +79,8 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
 		v.Add("name", "must be 1–100 characters")
 	}
-	expiresIn := in.ExpiresIn
-	if in.Expiry != "" {
+	expiresIn, readOnly := in.ExpiresIn, in.ReadOnly
+	if in.Form {
 		expiresIn = -1
 		for _, e := range TokenExpiries {
 			if e.Value == in.Expiry {
@@ -89,15 +93,15 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 	} else if expiresIn < 0 {
 		v.Add("expires", "must be in the future")
 	}
-	readOnly := in.ReadOnly
-	switch in.Access {
-	case "":
-	case TokenReadOnly:
-		readOnly = true
-	case TokenReadWrite:
-		readOnly = false
-	default:
-		v.Add("access", "choose read-only or read-write")
+	if in.Form {
+		switch in.Access {
+		case TokenReadOnly:
+			readOnly = true
+		case TokenReadWrite:
+			readOnly = false
+		default:
+			v.Add("access", "choose read-only or read-write")
+		}
 	}
 	if err := v.Err(); err != nil {
 		return "", nil, err
@@ -107,7 +111,7 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 		return "", nil, sb.Internal(err)
 	}
 	t := &db.APIToken{
-		ID: uuid.NewString(), TeamID: in.TeamID, Name: name, ReadOnly: readOnly,
+		ID: uuid.NewString(), TeamID: team.ID, Name: name, ReadOnly: readOnly,
 		TokenHash:     s.keys.MAC("api-token", []byte(plain)),
 		DisplayPrefix: plain[:len(TokenPrefix)+6],
 	}
@@ -118,7 +122,7 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 		e := s.Now().Add(expiresIn)
 		t.ExpiresAt = &e
 	}
-	audit := Audit(actor, "token.create", "api_token", t.ID, in.TeamID, map[string]any{"name": name, "read_only": readOnly, "prefix": t.DisplayPrefix, "expires_at": t.ExpiresAt})
+	audit := Audit(actor, "token.create", "api_token", t.ID, team.ID, map[string]any{"name": name, "read_only": readOnly, "prefix": t.DisplayPrefix, "expires_at": t.ExpiresAt})
 	if err := s.store.CreateAPIToken(ctx, t, audit); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return "", nil, &sb.Error{Code: sb.CodeConflict, Message: "a token with this name exists", Fields: map[string]string{"name": "this team already has a token with this name: choose another or revoke the old one"}}
@@ -170,6 +174,18 @@ func (s *Service) Tokens(ctx context.Context, actor sb.Actor, teamID string) ([]
 		return nil, sb.Internal(err)
 	}
 	return ts, nil
+}
+
+// TokenStatus is a token's state for lists: revoked, expired or active.
+func (s *Service) TokenStatus(t db.APIToken) string {
+	switch {
+	case t.RevokedAt != nil:
+		return "revoked"
+	case t.ExpiresAt != nil && !s.Now().Before(*t.ExpiresAt):
+		return "expired"
+	default:
+		return "active"
+	}
 }
 
 // RevokeToken revokes an API token of a team the actor may use and reports
