@@ -13,30 +13,95 @@ import (
 	"switchboard/secrets"
 )
 
+// TouchInterval is how often a token's last_used_at moves at most: a busy
+// script does not turn every read into a write.
+const TouchInterval = time.Minute
+
+// TokenExpiry is one lifetime offered by the tokens page.
+type TokenExpiry struct {
+	Value string
+	Label string
+	// In is the lifetime; zero never expires.
+	In time.Duration
+}
+
+// TokenExpiries are the lifetimes the tokens page offers, the default first
+// among the bounded ones (the CLI's --expires takes any duration).
+var TokenExpiries = []TokenExpiry{
+	{Value: "30d", Label: "30 days", In: 30 * 24 * time.Hour},
+	{Value: "90d", Label: "90 days", In: 90 * 24 * time.Hour},
+	{Value: "1y", Label: "1 year", In: 365 * 24 * time.Hour},
+	{Value: "never", Label: "Never", In: 0},
+}
+
+// DefaultTokenExpiry is the choice the tokens page preselects.
+const DefaultTokenExpiry = "90d"
+
+// The access choices of the tokens page.
+const (
+	TokenReadOnly  = "read-only"
+	TokenReadWrite = "read-write"
+)
+
 // TokenInput is what creating an API token takes.
 type TokenInput struct {
-	TeamID    string
-	Name      string
-	ExpiresIn time.Duration // zero: never expires
-	ReadOnly  bool
+	TeamID string
+	Name   string
+	// Form is set by the tokens page: Expiry and Access are then required
+	// choices, so a post that leaves one out is refused rather than given
+	// a default. Without it ExpiresIn and ReadOnly apply (the CLI).
+	Form bool
+	// Expiry is a TokenExpiries value.
+	Expiry string
+	// ExpiresIn is the lifetime; zero never expires.
+	ExpiresIn time.Duration
+	// Access is TokenReadOnly or TokenReadWrite.
+	Access   string
+	ReadOnly bool
 }
 
 // CreateToken creates a team API token and returns its plaintext, which is
-// never stored: only its keyed hash is.
+// never stored: only its keyed hash is. A team the actor may not use is a
+// team_id field error (the form offers only the actor's teams), so the
+// answer tells nothing of the other team.
 func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput) (string, *db.APIToken, error) {
-	if _, err := s.Team(ctx, actor, in.TeamID); err != nil {
-		return "", nil, err
-	}
 	if actor.ReadOnly || actor.TokenID != "" {
 		return "", nil, sb.Errorf(sb.CodeForbidden, "tokens are created by people, not by tokens")
 	}
 	v := sb.Validation{}
+	team, err := s.Team(ctx, actor, in.TeamID)
+	if sb.ErrorCode(err) == sb.CodeNotFound {
+		v.Add("team_id", "choose one of your teams")
+	} else if err != nil {
+		return "", nil, err
+	}
 	name := strings.TrimSpace(in.Name)
 	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
 		v.Add("name", "must be 1–100 characters")
 	}
-	if in.ExpiresIn < 0 {
+	expiresIn, readOnly := in.ExpiresIn, in.ReadOnly
+	if in.Form {
+		expiresIn = -1
+		for _, e := range TokenExpiries {
+			if e.Value == in.Expiry {
+				expiresIn = e.In
+			}
+		}
+		if expiresIn < 0 {
+			v.Add("expires", "choose 30 days, 90 days, 1 year or never")
+		}
+	} else if expiresIn < 0 {
 		v.Add("expires", "must be in the future")
+	}
+	if in.Form {
+		switch in.Access {
+		case TokenReadOnly:
+			readOnly = true
+		case TokenReadWrite:
+			readOnly = false
+		default:
+			v.Add("access", "choose read-only or read-write")
+		}
 	}
 	if err := v.Err(); err != nil {
 		return "", nil, err
@@ -46,26 +111,32 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 		return "", nil, sb.Internal(err)
 	}
 	t := &db.APIToken{
-		ID: uuid.NewString(), TeamID: in.TeamID, Name: name, ReadOnly: in.ReadOnly,
+		ID: uuid.NewString(), TeamID: team.ID, Name: name, ReadOnly: readOnly,
 		TokenHash:     s.keys.MAC("api-token", []byte(plain)),
 		DisplayPrefix: plain[:len(TokenPrefix)+6],
 	}
 	if actor.UserID != "" {
 		t.CreatedBy = &actor.UserID
 	}
-	if in.ExpiresIn > 0 {
-		e := s.Now().Add(in.ExpiresIn)
+	if expiresIn > 0 {
+		e := s.Now().Add(expiresIn)
 		t.ExpiresAt = &e
 	}
-	audit := Audit(actor, "token.create", "api_token", t.ID, in.TeamID, map[string]any{"name": name, "read_only": in.ReadOnly, "prefix": t.DisplayPrefix})
+	audit := Audit(actor, "token.create", "api_token", t.ID, team.ID, map[string]any{"name": name, "read_only": readOnly, "prefix": t.DisplayPrefix, "expires_at": t.ExpiresAt})
 	if err := s.store.CreateAPIToken(ctx, t, audit); err != nil {
+		if errors.Is(err, db.ErrConflict) {
+			return "", nil, &sb.Error{Code: sb.CodeConflict, Message: "a token with this name exists", Fields: map[string]string{"name": "this team already has a token with this name: choose another or revoke the old one"}}
+		}
 		return "", nil, sb.Internal(err)
 	}
 	return plain, t, nil
 }
 
 // Authenticate turns a bearer token into an actor scoped to the token's team.
-// A token with a bad checksum is refused before any database query.
+// A token with a bad checksum is refused before any database query. The row
+// read here carries last_used_at, so a use is written only when the one
+// recorded is older than TouchInterval (at most once a minute per token,
+// and no write at all for the requests in between).
 func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Actor, error) {
 	unauth := sb.Errorf(sb.CodeUnauthorized, "missing or invalid API token")
 	if !secrets.CheckToken(TokenPrefix, token) {
@@ -81,15 +152,19 @@ func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Ac
 	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.CreatorDisabled {
 		return sb.Actor{}, unauth
 	}
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
-		if err := s.store.TouchAPIToken(ctx, t.ID); err != nil {
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > TouchInterval {
+		// A failed write must not fail the request: last use is a hint.
+		if wrote, err := s.store.TouchAPIToken(ctx, t.ID, now); err != nil {
 			s.log.WarnContext(ctx, "record token use", "token_id", t.ID, "err", err)
+		} else if wrote {
+			s.log.DebugContext(ctx, "token use recorded", "token_id", t.ID)
 		}
 	}
 	return sb.Actor{TokenID: t.ID, Email: "token " + t.Name, Role: sb.RoleSupport, Teams: []string{t.TeamID}, ReadOnly: t.ReadOnly, IP: m.IP, UserAgent: m.UserAgent}, nil
 }
 
-// Tokens lists a team's API tokens (never their values).
+// Tokens lists a team's API tokens (never their values) with their
+// creators' emails; another team is not found.
 func (s *Service) Tokens(ctx context.Context, actor sb.Actor, teamID string) ([]db.APIToken, error) {
 	if _, err := s.Team(ctx, actor, teamID); err != nil {
 		return nil, err
@@ -99,4 +174,43 @@ func (s *Service) Tokens(ctx context.Context, actor sb.Actor, teamID string) ([]
 		return nil, sb.Internal(err)
 	}
 	return ts, nil
+}
+
+// TokenStatus is a token's state for lists: revoked, expired or active.
+func (s *Service) TokenStatus(t db.APIToken) string {
+	switch {
+	case t.RevokedAt != nil:
+		return "revoked"
+	case t.ExpiresAt != nil && !s.Now().Before(*t.ExpiresAt):
+		return "expired"
+	default:
+		return "active"
+	}
+}
+
+// RevokeToken revokes an API token of a team the actor may use and reports
+// whether it did (false: it was already revoked, and nothing was written).
+// A token of another team, or none, is not found.
+func (s *Service) RevokeToken(ctx context.Context, actor sb.Actor, id string) (*db.APIToken, bool, error) {
+	notFound := sb.Errorf(sb.CodeNotFound, "token not found")
+	if actor.UserID == "" || actor.TokenID != "" || !isUUID(id) {
+		return nil, false, notFound
+	}
+	t, err := s.store.APITokenByID(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, false, notFound
+	} else if err != nil {
+		return nil, false, sb.Internal(err)
+	}
+	if !actor.CanUseTeam(t.TeamID) {
+		return nil, false, notFound
+	}
+	audit := Audit(actor, "token.revoke", "api_token", t.ID, t.TeamID, map[string]any{"name": t.Name, "prefix": t.DisplayPrefix})
+	revoked, err := s.store.RevokeAPIToken(ctx, t.ID, audit)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, false, notFound
+	} else if err != nil {
+		return nil, false, sb.Internal(err)
+	}
+	return t, revoked, nil
 }

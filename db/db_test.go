@@ -344,19 +344,56 @@ func TestDB_APITokens(t *testing.T) {
 		if _, err := s.APITokenByHash(ctx, []string{"nope"}); !errors.Is(err, db.ErrNotFound) {
 			t.Errorf("unknown hash: err = %v, want ErrNotFound", err)
 		}
-		if err := s.TouchAPIToken(ctx, tok.ID); err != nil {
-			t.Fatal(err)
+		now := time.Now()
+		if wrote, err := s.TouchAPIToken(ctx, tok.ID, now); err != nil || !wrote {
+			t.Fatalf("first TouchAPIToken = %v, %v; want a write", wrote, err)
 		}
 		got, _ = s.APITokenByHash(ctx, []string{"k1:hash"})
 		if got.LastUsedAt == nil {
 			t.Fatalf("last_used_at not set")
 		}
 		first := *got.LastUsedAt
-		s.Now = func() time.Time { return time.Now().Add(30 * time.Second) }
-		s.TouchAPIToken(ctx, tok.ID)
+		if wrote, err := s.TouchAPIToken(ctx, tok.ID, now.Add(30*time.Second)); err != nil || wrote {
+			t.Errorf("TouchAPIToken within a minute = %v, %v; want no write", wrote, err)
+		}
 		got, _ = s.APITokenByHash(ctx, []string{"k1:hash"})
 		if !got.LastUsedAt.Equal(first) {
 			t.Errorf("last_used_at moved within a minute: %v -> %v", first, got.LastUsedAt)
+		}
+		if wrote, err := s.TouchAPIToken(ctx, tok.ID, now.Add(61*time.Second)); err != nil || !wrote {
+			t.Errorf("TouchAPIToken after a minute = %v, %v; want a write", wrote, err)
+		}
+
+		// A second live token may not take the name; a revoked one frees it.
+		dup := &db.APIToken{ID: uuid.NewString(), TeamID: f.team.ID, Name: "ci", TokenHash: "k1:hash2", DisplayPrefix: "sbt_efgh"}
+		if err := s.CreateAPIToken(ctx, dup, nil); !errors.Is(err, db.ErrConflict) {
+			t.Fatalf("second live token named ci: err = %v, want ErrConflict", err)
+		}
+		audit := &db.AuditEvent{ActorType: "user", ActorID: f.user.ID, Action: "token.revoke", TargetType: "api_token", TargetID: tok.ID}
+		for i, want := range []bool{true, false} {
+			revoked, err := s.RevokeAPIToken(ctx, tok.ID, audit)
+			if err != nil || revoked != want {
+				t.Errorf("RevokeAPIToken #%d = %v, %v; want %v", i+1, revoked, err, want)
+			}
+			audit = &db.AuditEvent{ActorType: "user", ActorID: f.user.ID, Action: "token.revoke", TargetType: "api_token", TargetID: tok.ID}
+		}
+		if n, _ := s.CountAudit(ctx, "token.revoke", tok.ID, now.Add(-time.Hour)); n != 1 {
+			t.Errorf("token.revoke audit rows = %d, want 1", n)
+		}
+		if _, err := s.RevokeAPIToken(ctx, uuid.NewString(), nil); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("revoke unknown token: err = %v, want ErrNotFound", err)
+		}
+		if err := s.CreateAPIToken(ctx, dup, nil); err != nil {
+			t.Errorf("new token named like a revoked one: %v", err)
+		}
+		list, err := s.ListAPITokens(ctx, f.team.ID)
+		if err != nil || len(list) != 2 {
+			t.Fatalf("ListAPITokens = %d tokens, %v; want 2", len(list), err)
+		}
+		for _, l := range list {
+			if l.ID == tok.ID && (l.RevokedAt == nil || l.CreatorEmail == nil || !strings.EqualFold(*l.CreatorEmail, f.user.Email)) {
+				t.Errorf("listed token = revoked %v creator %v, want revoked by %s", l.RevokedAt, l.CreatorEmail, f.user.Email)
+			}
 		}
 	})
 }

@@ -24,6 +24,9 @@ type APIToken struct {
 	// CreatorDisabled is set (by APITokenByHash only) when the user who
 	// created the token is disabled: the token stops with its creator.
 	CreatorDisabled bool `db:"creator_disabled"`
+	// CreatorEmail is set by ListAPITokens and APITokenByID: the email of
+	// the user who created the token (nil for the CLI or a deleted user).
+	CreatorEmail *string `db:"creator_email"`
 }
 
 const tokenCols = `id, team_id, name, token_hash, display_prefix, read_only, created_by, expires_at, last_used_at, revoked_at, created_at`
@@ -58,23 +61,86 @@ func (d *DB) APITokenByHash(ctx context.Context, candidates []string) (*APIToken
 	return &t, nil
 }
 
-// TouchAPIToken records a use, at most once a minute per token, so a busy
-// script does not turn every read into a write.
-func (d *DB) TouchAPIToken(ctx context.Context, id string) error {
-	now := d.now()
-	_, err := d.x.ExecContext(ctx, d.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`),
+// TouchAPIToken records a use at now unless one was recorded less than a
+// minute before: the guard in the WHERE clause makes concurrent requests and
+// several instances write at most once a minute per token. It reports
+// whether it wrote. Callers skip it when the row they read is recent enough,
+// so requests within the minute do no write at all.
+func (d *DB) TouchAPIToken(ctx context.Context, id string, now time.Time) (bool, error) {
+	now = ts(now)
+	res, err := d.x.ExecContext(ctx, d.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`),
 		now, id, now.Add(-time.Minute))
 	if err != nil {
-		return fmt.Errorf("db: touch api token: %w", err)
+		return false, fmt.Errorf("db: touch api token: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("db: touch api token: %w", err)
+	}
+	return n > 0, nil
 }
 
-// ListAPITokens returns a team's tokens, newest first.
+// tokenListCols are tokenCols of api_tokens t with the creator's email from users u.
+const tokenListCols = `t.id, t.team_id, t.name, t.token_hash, t.display_prefix, t.read_only, t.created_by,
+	t.expires_at, t.last_used_at, t.revoked_at, t.created_at, u.email AS creator_email`
+
+// ListAPITokens returns a team's tokens with their creator's email, newest first.
 func (d *DB) ListAPITokens(ctx context.Context, teamID string) ([]APIToken, error) {
 	var out []APIToken
-	if err := d.x.SelectContext(ctx, &out, d.q(`SELECT `+tokenCols+` FROM api_tokens WHERE team_id = ? ORDER BY created_at DESC, id DESC`), teamID); err != nil {
+	if err := d.x.SelectContext(ctx, &out, d.q(`SELECT `+tokenListCols+` FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
+		WHERE t.team_id = ? ORDER BY t.created_at DESC, t.id DESC`), teamID); err != nil {
 		return nil, fmt.Errorf("db: list api tokens: %w", err)
 	}
 	return out, nil
+}
+
+// APITokenByID returns a token with its creator's email.
+func (d *DB) APITokenByID(ctx context.Context, id string) (*APIToken, error) {
+	var t APIToken
+	if err := d.x.GetContext(ctx, &t, d.q(`SELECT `+tokenListCols+` FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.id = ?`), id); err != nil {
+		return nil, fmt.Errorf("db: api token by id: %w", mapErr(err))
+	}
+	return &t, nil
+}
+
+// RevokeAPIToken stamps revoked_at on a live token and writes its audit row
+// in the same transaction. It reports whether it revoked: a token already
+// revoked is left as it is, without a second audit row. ErrNotFound when no
+// token has this id.
+func (d *DB) RevokeAPIToken(ctx context.Context, id string, audit *AuditEvent) (bool, error) {
+	revoked := false
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		revoked, err = d.revokeAPIToken(ctx, tx, id, d.now())
+		if err != nil || !revoked {
+			return err
+		}
+		return d.insertAudit(ctx, tx, audit)
+	})
+	if err != nil {
+		return false, err
+	}
+	return revoked, nil
+}
+
+func (d *DB) revokeAPIToken(ctx context.Context, tx *sqlx.Tx, id string, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, d.q(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), now, id)
+	if err != nil {
+		return false, fmt.Errorf("db: revoke api token: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("db: revoke api token: %w", err)
+	}
+	if n > 0 {
+		return true, nil
+	}
+	var exists int
+	if err := tx.GetContext(ctx, &exists, d.q(`SELECT COUNT(*) FROM api_tokens WHERE id = ?`), id); err != nil {
+		return false, fmt.Errorf("db: revoke api token: %w", err)
+	}
+	if exists == 0 {
+		return false, fmt.Errorf("db: revoke api token: %w", ErrNotFound)
+	}
+	return false, nil
 }

@@ -3,8 +3,6 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
-	"switchboard/access"
-	"switchboard/integrations"
 	"switchboard/views"
 )
 
@@ -47,7 +45,7 @@ func (h *Handlers) TeamCreate(c *fiber.Ctx) error {
 	return redirect(c, "/teams/"+t.ID)
 }
 
-// TeamShow shows a team's nodes, members and tokens.
+// TeamShow shows a team's nodes and members, with a link to its API tokens.
 func (h *Handlers) TeamShow(c *fiber.Ctx) error {
 	return h.renderTeam(c, fiber.StatusOK, views.TeamView{})
 }
@@ -66,10 +64,6 @@ func (h *Handlers) renderTeam(c *fiber.Ctx, status int, v views.TeamView) error 
 	if err != nil {
 		return uiError(c, err)
 	}
-	tokens, err := h.Access.Tokens(ctx, actor, t.ID)
-	if err != nil {
-		return uiError(c, err)
-	}
 	v.CSRF, v.ID, v.Name, v.Slug = csrf(c), t.ID, t.Name, t.Slug
 	for _, n := range nodes {
 		v.Nodes = append(v.Nodes, views.NodeItem{ID: n.ID, Name: n.Name, CreatedAt: n.CreatedAt})
@@ -77,16 +71,12 @@ func (h *Handlers) renderTeam(c *fiber.Ctx, status int, v views.TeamView) error 
 	for _, m := range members {
 		v.Members = append(v.Members, views.MemberItem{Email: m.Email, Role: m.Role})
 	}
-	for _, tk := range tokens {
-		v.Tokens = append(v.Tokens, views.TokenItem{Name: tk.Name, Prefix: tk.DisplayPrefix, ReadOnly: tk.ReadOnly, ExpiresAt: tk.ExpiresAt, LastUsed: tk.LastUsedAt, Revoked: tk.RevokedAt != nil})
-	}
 	return page(c, status, t.Name, "teams", views.Team(v), nil)
 }
 
 type nameForm struct {
-	Name     string `form:"name"`
-	Email    string `form:"email"`
-	ReadOnly bool   `form:"read_only"`
+	Name  string `form:"name"`
+	Email string `form:"email"`
 }
 
 // TeamAddNode adds a node to a team.
@@ -121,28 +111,4 @@ func (h *Handlers) TeamAddMember(c *fiber.Ctx) error {
 	}
 	flash(c, "success", f.Email+" is now a member.")
 	return redirect(c, "/teams/"+teamID)
-}
-
-// TeamCreateToken creates an API token and shows it once.
-func (h *Handlers) TeamCreateToken(c *fiber.Ctx) error {
-	var f nameForm
-	if err := h.decodeForm(c, &f); err != nil {
-		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
-	}
-	actor, teamID := Actor(c), c.Params("id")
-	plain, tok, err := h.Access.CreateToken(c.UserContext(), actor, access.TokenInput{TeamID: teamID, Name: f.Name, ReadOnly: f.ReadOnly})
-	if err != nil {
-		if errs, ok := fieldErrors(err); ok {
-			return h.renderTeam(c, fiber.StatusUnprocessableEntity, views.TeamView{TokenName: f.Name, Errors: views.Errors{"token_name": errs["name"]}})
-		}
-		return uiError(c, err)
-	}
-	id, err := h.Integrations.CreateReveal(c.UserContext(), actor, integrations.RevealPayload{
-		Title: "API token " + tok.Name, Next: "/teams/" + teamID,
-		Fields: []integrations.RevealField{{Label: "Token", Name: "token", Value: plain}},
-	}, access.Audit(actor, "reveal.create", "api_token", tok.ID, teamID, nil))
-	if err != nil {
-		return uiError(c, err)
-	}
-	return redirect(c, "/reveal/"+id)
 }

@@ -1420,17 +1420,20 @@ func TestTeams_Post(t *testing.T) {
 		})
 
 		t.Run("create token", func(t *testing.T) {
-			resp, body := c.Post(teamPath+"/tokens", url.Values{"name": {""}})
-			if resp.StatusCode != http.StatusUnprocessableEntity || !slices.Equal(htErrorFields(body), []string{"token_name"}) {
-				t.Errorf("empty token name = %d %v, want 422 [token_name]", resp.StatusCode, htErrorFields(body))
+			if _, body := c.Get(teamPath); !strings.Contains(body, `href="/tokens?team=`+teamID+`"`) {
+				t.Errorf("the team page does not link to its API tokens")
+			}
+			resp, body := c.Post("/tokens", url.Values{"team_id": {teamID}, "name": {""}, "expires": {"30d"}, "access": {"read-write"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !slices.Equal(htErrorFields(body), []string{"name"}) {
+				t.Errorf("empty token name = %d %v, want 422 [name]", resp.StatusCode, htErrorFields(body))
 			}
 			tokens := map[bool]string{}
 			for _, readOnly := range []bool{false, true} {
-				form := url.Values{"name": {fmt.Sprintf("deploy-%v", readOnly)}}
+				form := url.Values{"team_id": {teamID}, "name": {fmt.Sprintf("deploy-%v", readOnly)}, "expires": {"never"}, "access": {"read-write"}}
 				if readOnly {
-					form.Set("read_only", "true")
+					form.Set("access", "read-only")
 				}
-				resp, _ := c.Post(teamPath+"/tokens", form)
+				resp, _ := c.Post("/tokens", form)
 				loc := resp.Header.Get("Location")
 				if resp.StatusCode != http.StatusSeeOther || !htRevealPathRE.MatchString(loc) {
 					t.Fatalf("create token = %d %q, want 303 /reveal/{id}", resp.StatusCode, loc)
@@ -1448,17 +1451,17 @@ func TestTeams_Post(t *testing.T) {
 					t.Errorf("second token reveal = %d, want 410", resp.StatusCode)
 				}
 			}
-			_, body = c.Get(teamPath)
+			_, body = c.Get("/tokens?team=" + teamID)
 			for _, tok := range tokens {
 				if !strings.Contains(body, tok[:10]+"…") {
-					t.Errorf("the team page does not list the token prefix %s…", tok[:10])
+					t.Errorf("the tokens page does not list the token prefix %s…", tok[:10])
 				}
 				if strings.Contains(body, tok) {
-					t.Errorf("the team page shows a whole token")
+					t.Errorf("the tokens page shows a whole token")
 				}
 			}
 			if got := tokenRE.FindAllString(body, -1); len(got) != 2 {
-				t.Errorf("team page shows %d token prefixes, want 2", len(got))
+				t.Errorf("tokens page shows %d token prefixes, want 2", len(got))
 			}
 			// The tokens work on the JSON API, scoped to the team.
 			nodes, err := env.App.Access.Nodes(context.Background(), sb.Actor{Role: sb.RoleAdmin}, teamID)
@@ -1481,7 +1484,7 @@ func TestTeams_Post(t *testing.T) {
 				if resp, _ := c.Get(path); resp.StatusCode != http.StatusNotFound {
 					t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
 				}
-				for _, sub := range []string{"/nodes", "/members", "/tokens"} {
+				for _, sub := range []string{"/nodes", "/members"} {
 					if resp, _ := c.Post(path+sub, url.Values{"name": {"x"}, "email": {"support@example.com"}}); resp.StatusCode != http.StatusNotFound {
 						t.Errorf("POST %s%s = %d, want 404", path, sub, resp.StatusCode)
 					}

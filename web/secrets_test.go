@@ -86,7 +86,7 @@ func TestSecrets_NeverLeak(t *testing.T) {
 			}
 
 			// API token created in the browser, revealed once.
-			resp, _ = c.Post("/teams/"+team.ID+"/tokens", url.Values{"name": {"deploy"}})
+			resp, _ = c.Post("/tokens", url.Values{"team_id": {team.ID}, "name": {"deploy"}, "expires": {"90d"}, "access": {"read-write"}})
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("token create = %d, want 303", resp.StatusCode)
 			}
@@ -101,7 +101,7 @@ func TestSecrets_NeverLeak(t *testing.T) {
 
 			// Every later response, HTML and JSON.
 			var later strings.Builder
-			for _, p := range []string{"/integrations", "/integrations/" + apiID, revealPath, "/teams/" + team.ID, "/teams"} {
+			for _, p := range []string{"/integrations", "/integrations/" + apiID, revealPath, "/teams/" + team.ID, "/teams", "/tokens?team=" + team.ID} {
 				_, b := c.Get(p)
 				later.WriteString(b)
 			}

@@ -185,6 +185,11 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Get("/audit", h.AuditList)
 	signedIn.Get("/audit/export.csv", h.AuditExportCSV)
 	signedIn.Get("/audit/export.jsonl", h.AuditExportJSONL)
+	// API tokens: admins manage every team's, support staff their teams'
+	// (access scopes it; another team's token is not found).
+	signedIn.Get("/tokens", h.TokensPage)
+	signedIn.Post("/tokens", h.TokenCreate)
+	signedIn.Post("/tokens/:id/revoke", h.TokenRevoke)
 
 	admin := signedIn.Group("", m.requireAdmin)
 	admin.Get("/teams", h.TeamsList)
@@ -192,7 +197,6 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	admin.Get("/teams/:id", h.TeamShow)
 	admin.Post("/teams/:id/members", h.TeamAddMember)
 	admin.Post("/teams/:id/nodes", h.TeamAddNode)
-	admin.Post("/teams/:id/tokens", h.TeamCreateToken)
 
 	ui.Use(h.NotFound)
 	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions}

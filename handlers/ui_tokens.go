@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/access"
+	"switchboard/integrations"
+	"switchboard/views"
+)
+
+// TokensPage lists the API tokens of one team the viewer may use (?team=,
+// else the first) beside the new-token form; another team is not found. A
+// team choice through htmx gets only the panel.
+func (h *Handlers) TokensPage(c *fiber.Ctx) error {
+	return h.renderTokens(c, fiber.StatusOK, c.Query("team"), views.TokensView{Expiry: access.DefaultTokenExpiry, Access: access.TokenReadOnly})
+}
+
+func (h *Handlers) renderTokens(c *fiber.Ctx, status int, teamID string, v views.TokensView) error {
+	ctx, actor := c.UserContext(), Actor(c)
+	teams, err := h.Access.Teams(ctx, actor)
+	if err != nil {
+		return uiError(c, err)
+	}
+	v.CSRF = csrf(c)
+	for _, e := range access.TokenExpiries {
+		v.Expiries = append(v.Expiries, views.Option{Value: e.Value, Label: e.Label})
+	}
+	for _, t := range teams {
+		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
+	}
+	if len(teams) > 0 {
+		if teamID == "" {
+			teamID = teams[0].ID
+		}
+		t, err := h.Access.Team(ctx, actor, teamID)
+		if err != nil {
+			return uiError(c, err)
+		}
+		tokens, err := h.Access.Tokens(ctx, actor, t.ID)
+		if err != nil {
+			return uiError(c, err)
+		}
+		v.TeamID, v.TeamName = t.ID, t.Name
+		if v.FormTeamID == "" {
+			v.FormTeamID = t.ID
+		}
+		for _, tk := range tokens {
+			row := views.TokenRow{ID: tk.ID, Name: tk.Name, Prefix: tk.DisplayPrefix, Creator: "command line", ReadOnly: tk.ReadOnly,
+				CreatedAt: tk.CreatedAt, ExpiresAt: tk.ExpiresAt, LastUsed: tk.LastUsedAt, Status: h.Access.TokenStatus(tk)}
+			if tk.CreatorEmail != nil {
+				row.Creator = *tk.CreatorEmail
+			}
+			v.Tokens = append(v.Tokens, row)
+		}
+	}
+	return page(c, status, "API tokens", "tokens", views.Tokens(v), views.TokensPanel(v))
+}
+
+type tokenForm struct {
+	TeamID  string `form:"team_id"`
+	Name    string `form:"name"`
+	Expires string `form:"expires"`
+	Access  string `form:"access"`
+}
+
+// TokenCreate creates an API token and shows it once on the reveal screen;
+// invalid input (a team the viewer may not use included) re-renders the
+// form with 422.
+func (h *Handlers) TokenCreate(c *fiber.Ctx) error {
+	var f tokenForm
+	if err := h.decodeForm(c, &f); err != nil {
+		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
+	}
+	ctx, actor := c.UserContext(), Actor(c)
+	plain, tok, err := h.Access.CreateToken(ctx, actor, access.TokenInput{TeamID: f.TeamID, Name: f.Name, Form: true, Expiry: f.Expires, Access: f.Access})
+	if err != nil {
+		if errs, ok := fieldErrors(err); ok {
+			list := f.TeamID
+			if errs.Has("team_id") {
+				list = ""
+			}
+			return h.renderTokens(c, fiber.StatusUnprocessableEntity, list, views.TokensView{FormTeamID: f.TeamID, Name: f.Name, Expiry: f.Expires, Access: f.Access, Errors: errs})
+		}
+		return uiError(c, err)
+	}
+	next := "/tokens?team=" + tok.TeamID
+	id, err := h.Integrations.CreateReveal(ctx, actor, integrations.RevealPayload{
+		Title: "API token " + tok.Name, Next: next,
+		Fields: []integrations.RevealField{{Label: "Token", Name: "token", Value: plain}},
+	}, access.Audit(actor, "reveal.create", "api_token", tok.ID, tok.TeamID, nil))
+	if err != nil {
+		return uiError(c, err)
+	}
+	return redirect(c, "/reveal/"+id)
+}
+
+// TokenRevoke revokes an API token and returns to its team's list; a token
+// of another team is not found. Revoking twice changes nothing.
+func (h *Handlers) TokenRevoke(c *fiber.Ctx) error {
+	tok, revoked, err := h.Access.RevokeToken(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	if revoked {
+		flash(c, "success", "Token "+tok.Name+" revoked: requests with it now get 401.")
+	} else {
+		flash(c, "info", "Token "+tok.Name+" was already revoked.")
+	}
+	return redirect(c, "/tokens?team="+tok.TeamID)
+}
