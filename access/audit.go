@@ -35,7 +35,8 @@ type AuditQuery struct {
 var AuditActions = []string{
 	"user.create", "user.sign_in", "user.sign_in_failed",
 	"team.create", "team.member_add", "node.create", "token.create",
-	"integration.create", "integration.update", "integration.test", "integration.revoke", "integration.delete",
+	"integration.create", "integration.update", "integration.rotate", "integration.disable", "integration.enable",
+	"integration.test", "integration.revoke", "integration.delete", "token.revoke",
 	"reveal.create", "reveal.show", "keys.rotate",
 }
 
