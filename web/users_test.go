@@ -603,3 +603,29 @@ func TestUsers_AuditAndSecrets(t *testing.T) {
 		}
 	})
 }
+
+// TestUsers_CSRF posts to every new state-changing route without the
+// session's CSRF token: 403 and no change.
+func TestUsers_CSRF(t *testing.T) {
+	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
+		admin, me := usAdmin(t, env)
+		link := usInvite(t, admin, "new@example.com", "support")
+		other := env.CreateUser("other@example.com", sb.RoleSupport)
+		_, ck := htSignIn(t, env, "admin@example.com")
+		before := htCounts(t, env)
+		for _, p := range []string{"/users", "/users/" + other.ID, "/users/" + other.ID + "/disable", "/users/" + other.ID + "/enable",
+			"/users/" + other.ID + "/password-link", "/account/password", "/sign-out-everywhere", link} {
+			form := url.Values{"email": {"x@example.com"}, "role": {"admin"}, "current": {webtest.Password}, "password": {"a long new password"}, "confirm": {"a long new password"}}
+			resp, _ := htRaw(t, env, http.MethodPost, p, ck, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, form.Encode())
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s without a CSRF token = %d, want 403", strings.SplitN(p, "/sbp_", 2)[0], resp.StatusCode)
+			}
+		}
+		if after := htCounts(t, env); !mapsEqual(before, after) {
+			t.Errorf("forged posts changed the database: %v → %v", before, after)
+		}
+		if u, _ := env.Store.UserByID(context.Background(), me.ID); u.SessionGeneration != 1 {
+			t.Errorf("a forged post bumped the admin's session generation to %d", u.SessionGeneration)
+		}
+	})
+}
