@@ -217,7 +217,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, m Meta) (*
 	}
 	ok := false
 	if u != nil {
-		ok, err = secrets.CheckPassword(u.PasswordHash, password)
+		ok, err = checkPassword(u.PasswordHash, password)
 		if err != nil {
 			return nil, sb.Internal(err)
 		}

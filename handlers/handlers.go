@@ -33,6 +33,9 @@ type Deps struct {
 	Access       *access.Service
 	Integrations *integrations.Service
 	Log          *slog.Logger
+	// BaseURL is the public URL that set-password links start with; empty
+	// means the request's own scheme and host.
+	BaseURL string
 }
 
 // Handlers serves every route.

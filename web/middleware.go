@@ -32,7 +32,7 @@ var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // sensitivePaths carry a secret in their last segment; logs show only the
 // prefix, whichever handler (or middleware) answered.
-var sensitivePaths = []string{"/setup/", "/reveal/"}
+var sensitivePaths = []string{"/setup/", "/reveal/", "/set-password/"}
 
 func logPath(p string) string {
 	for _, s := range sensitivePaths {

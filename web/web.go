@@ -65,7 +65,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		svc.Manifests = cfg.Manifests
 	}
 	sessions := session.NewStore(keys, secure, cfg.SessionIdle, cfg.SessionAbsolute)
-	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Log: log})
+	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL, "/")})
 
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
@@ -157,6 +157,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	ui.Post("/sign-out", h.SignOut)
 	ui.Get("/setup/:token", h.SetupPage)
 	ui.Post("/setup/:token", h.Setup)
+	ui.Get("/set-password/:token", h.SetPasswordPage)
+	ui.Post("/set-password/:token", h.SetPassword)
 
 	signedIn := ui.Group("", m.requireUser)
 	signedIn.Get("/", h.Home)
@@ -190,6 +192,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Get("/tokens", h.TokensPage)
 	signedIn.Post("/tokens", h.TokenCreate)
 	signedIn.Post("/tokens/:id/revoke", h.TokenRevoke)
+	signedIn.Get("/account", h.AccountPage)
+	signedIn.Post("/account/password", h.AccountPassword)
+	signedIn.Post("/sign-out-everywhere", h.SignOutEverywhere)
 
 	admin := signedIn.Group("", m.requireAdmin)
 	admin.Get("/teams", h.TeamsList)
@@ -197,6 +202,13 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	admin.Get("/teams/:id", h.TeamShow)
 	admin.Post("/teams/:id/members", h.TeamAddMember)
 	admin.Post("/teams/:id/nodes", h.TeamAddNode)
+	admin.Get("/users", h.UsersList)
+	admin.Post("/users", h.UserInvite)
+	admin.Get("/users/:id", h.UserShow)
+	admin.Post("/users/:id", h.UserUpdate)
+	admin.Post("/users/:id/disable", h.UserDisable)
+	admin.Post("/users/:id/enable", h.UserEnable)
+	admin.Post("/users/:id/password-link", h.UserPasswordLink)
 
 	ui.Use(h.NotFound)
 	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions}

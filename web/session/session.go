@@ -150,6 +150,15 @@ func (s *Session) SignIn(userID string, generation int, now time.Time) {
 	s.dirty = true
 }
 
+// Reissue keeps the user signed in under a new session generation (after
+// a password change ended every other session) with a new session id; the
+// sign-in time, and so the absolute lifetime, is kept.
+func (s *Session) Reissue(generation int) {
+	s.s.Values["sid"] = secrets.RandomID(16)
+	s.s.Values["gen"] = int64(generation)
+	s.dirty = true
+}
+
 // SignOut drops the user from the session and mints a new CSRF token.
 func (s *Session) SignOut() { s.signOut() }
 
