@@ -86,6 +86,12 @@ func (h *Handlers) NodeKeyNew(c *fiber.Ctx) error {
 
 // NodeKeyNodes answers the htmx request of the team select with the node field.
 func (h *Handlers) NodeKeyNodes(c *fiber.Ctx) error {
+	// Another team's nodes are not found, like any of its objects.
+	if tid := c.Query("team_id"); tid != "" {
+		if _, err := h.Access.Team(c.UserContext(), Actor(c), tid); err != nil {
+			return uiError(c, err)
+		}
+	}
 	m, err := h.nodeKeyModel(c, nodeKeyForm{TeamID: c.Query("team_id")}, nil)
 	if err != nil {
 		return uiError(c, err)
