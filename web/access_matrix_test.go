@@ -135,8 +135,8 @@ type mxReq struct {
 	// fresh sends it from a newly signed-in user of the role (an action
 	// that would end the shared client's session).
 	fresh bool
-	form url.Values // browser forms
-	json any        // JSON bodies
+	form  url.Values // browser forms
+	json  any        // JSON bodies
 }
 
 // mxRow is one route of the matrix.
@@ -276,7 +276,9 @@ func mxRows() []mxRow {
 			func(f *mxFix, _ string) url.Values { return url.Values{"role": {"support"}, "teams": {f.other.ID}} }), uiAdminAct},
 		{"POST", "/users/:id/disable", func(f *mxFix, _ string) mxReq { return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID + "/disable"} }, uiAdminAct},
 		{"POST", "/users/:id/enable", func(f *mxFix, _ string) mxReq { return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID + "/enable"} }, uiAdminAct},
-		{"POST", "/users/:id/password-link", func(f *mxFix, _ string) mxReq { return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID + "/password-link"} }, uiAdminAct},
+		{"POST", "/users/:id/password-link", func(f *mxFix, _ string) mxReq {
+			return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID + "/password-link"}
+		}, uiAdminAct},
 
 		// The signed-in user's own account.
 		{"GET", "/account", at("/account"), uiPage},
