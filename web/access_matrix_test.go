@@ -252,6 +252,10 @@ func mxRows() []mxRow {
 		{"GET", "/audit", at("/audit"), uiPage},
 		{"GET", "/audit/export.csv", at("/audit/export.csv"), uiPage},
 		{"GET", "/audit/export.jsonl", at("/audit/export.jsonl"), uiPage},
+		{"GET", "/nodes", func(f *mxFix, role string) mxReq { return mxReq{path: "/nodes?team=" + f.team(role).ID} }, uiObject},
+		{"POST", "/nodes", withForm(at("/nodes"), func(f *mxFix, role string) url.Values {
+			return url.Values{"team_id": {f.team(role).ID}, "name": {"n-" + uuid.NewString()[:8]}}
+		}), with(uiCreate, mxOther, 404)},
 		{"GET", "/tokens", func(f *mxFix, role string) mxReq { return mxReq{path: "/tokens?team=" + f.team(role).ID} }, uiObject},
 		{"POST", "/tokens", withForm(at("/tokens"), func(f *mxFix, role string) url.Values {
 			return url.Values{"team_id": {f.team(role).ID}, "name": {"t-" + uuid.NewString()[:8]}, "expires": {"30d"}, "access": {"read-only"}}

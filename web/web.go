@@ -189,6 +189,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Get("/audit/export.jsonl", h.AuditExportJSONL)
 	// API tokens: admins manage every team's, support staff their teams'
 	// (access scopes it; another team's token is not found).
+	// Nodes: admins every team's, support staff their teams'.
+	signedIn.Get("/nodes", h.NodesPage)
+	signedIn.Post("/nodes", h.NodeCreate)
 	signedIn.Get("/tokens", h.TokensPage)
 	signedIn.Post("/tokens", h.TokenCreate)
 	signedIn.Post("/tokens/:id/revoke", h.TokenRevoke)

@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+	sb "switchboard"
+	"switchboard/integrations"
+	"switchboard/views"
+)
+
+// NodesPage lists the nodes of one team the viewer may use (?team=, else
+// the first) with their live API key, beside the new-node form; another
+// team is not found.
+func (h *Handlers) NodesPage(c *fiber.Ctx) error {
+	return h.renderNodes(c, fiber.StatusOK, c.Query("team"), views.NodesView{})
+}
+
+func (h *Handlers) renderNodes(c *fiber.Ctx, status int, teamID string, v views.NodesView) error {
+	ctx, actor := c.UserContext(), Actor(c)
+	teams, err := h.Access.Teams(ctx, actor)
+	if err != nil {
+		return uiError(c, err)
+	}
+	v.CSRF = csrf(c)
+	for _, t := range teams {
+		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
+	}
+	if len(teams) > 0 {
+		if teamID == "" {
+			teamID = teams[0].ID
+		}
+		t, err := h.Access.Team(ctx, actor, teamID)
+		if err != nil {
+			return uiError(c, err)
+		}
+		nodes, err := h.Access.Nodes(ctx, actor, t.ID)
+		if err != nil {
+			return uiError(c, err)
+		}
+		keys, err := h.Integrations.List(ctx, actor, integrations.ListFilter{Provider: integrations.ProviderNodeKey, TeamID: t.ID, Limit: 500})
+		if err != nil {
+			return uiError(c, err)
+		}
+		live := map[string][2]string{}
+		for i := range keys {
+			if k, _ := integrations.NodeKeyOf(&keys[i]); k.Status == integrations.StatusActive || k.Status == integrations.StatusDisabled {
+				live[k.NodeID] = [2]string{k.ID, k.Name}
+			}
+		}
+		v.TeamID, v.TeamName = t.ID, t.Name
+		for _, n := range nodes {
+			v.Nodes = append(v.Nodes, views.NodeRow{ID: n.ID, Name: n.Name, CreatedAt: n.CreatedAt, KeyID: live[n.ID][0], Key: live[n.ID][1]})
+		}
+	}
+	return page(c, status, "Nodes", "nodes", views.Nodes(v), views.NodesPanel(v))
+}
+
+// NodeCreate adds a node to a team the viewer may use.
+func (h *Handlers) NodeCreate(c *fiber.Ctx) error {
+	var f struct {
+		TeamID string `form:"team_id"`
+		Name   string `form:"name"`
+	}
+	if err := h.decodeForm(c, &f); err != nil {
+		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
+	}
+	n, err := h.Access.CreateNode(c.UserContext(), Actor(c), f.TeamID, f.Name)
+	if err != nil {
+		errs, ok := fieldErrors(err)
+		if !ok {
+			return uiError(c, err)
+		}
+		return h.renderNodes(c, fiber.StatusUnprocessableEntity, f.TeamID, views.NodesView{Name: f.Name, Errors: errs})
+	}
+	flash(c, "success", "Node "+n.Name+" added. Give it an API key from New integration → Node API key.")
+	return redirect(c, "/nodes?team="+n.TeamID)
+}
