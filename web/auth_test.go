@@ -724,7 +724,7 @@ func TestRoles_Support(t *testing.T) {
 			{"own integration", "/integrations/" + keyA, http.StatusOK, []string{"Key of A"}, nil},
 			{"other team's integration", "/integrations/" + keyB, http.StatusNotFound, nil, []string{"Key of B", "edge-b1"}},
 			{"admin's reveal", revealB, http.StatusNotFound, nil, []string{"apex_"}},
-			{"node fragment of B", "/integrations/new/node-api-key/nodes?team_id=" + b.ID, http.StatusOK, nil, []string{b1.ID, "edge-b1"}},
+			{"node fragment of B", "/integrations/new/node-api-key/nodes?team_id=" + b.ID, http.StatusNotFound, nil, []string{b1.ID, "edge-b1"}},
 			{"node fragment of A", "/integrations/new/node-api-key/nodes?team_id=" + a.ID, http.StatusOK, []string{a1.ID, a2.ID}, nil},
 			{"form preselects the one team", "/integrations/new/node-api-key", http.StatusOK, []string{a.ID, a1.ID}, []string{b.ID, b1.ID, "Ledger"}},
 			{"form with B in the query", "/integrations/new/node-api-key?team_id=" + b.ID, http.StatusOK, nil, []string{b.ID, b1.ID, "Ledger"}},
