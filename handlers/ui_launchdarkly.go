@@ -381,19 +381,7 @@ func (h *Handlers) LaunchDarklyCreate(c *fiber.Ctx) error {
 		cfg, revealID, err = h.Integrations.CreateLDConfig(c.UserContext(), Actor(c), in, true)
 	}
 	if err != nil {
-		errs, ok := fieldErrors(err)
-		if !ok {
-			return uiError(c, err)
-		}
-		f, merr := h.ldModel(c, d, errs)
-		if merr != nil {
-			return uiError(c, merr)
-		}
-		f.Alert = "Nothing was saved: fix the fields marked below."
-		if other := unplacedErrors(f, errs); other != "" {
-			f.Alert = "Nothing was saved: " + other
-		}
-		return h.renderLD(c, fiber.StatusUnprocessableEntity, f)
+		return h.renderLDInvalid(c, d, err)
 	}
 	if revealID == "" {
 		flash(c, "success", "Saved. This configuration has no secret or generated value to show.")
@@ -507,19 +495,7 @@ func (h *Handlers) ldUpdate(c *fiber.Ctx, cfg *integrations.LDConfig) error {
 		_, err = h.Integrations.UpdateLDConfig(c.UserContext(), Actor(c), cfg.ID, in)
 	}
 	if err != nil {
-		errs, ok := fieldErrors(err)
-		if !ok {
-			return uiError(c, err)
-		}
-		f, merr := h.ldModel(c, d, errs)
-		if merr != nil {
-			return uiError(c, merr)
-		}
-		f.Alert = "Nothing was saved: fix the fields marked below."
-		if other := unplacedErrors(f, errs); other != "" {
-			f.Alert = "Nothing was saved: " + other
-		}
-		return h.renderLD(c, fiber.StatusUnprocessableEntity, f)
+		return h.renderLDInvalid(c, d, err)
 	}
 	flash(c, "success", "Saved. Secret fields left empty kept their stored values.")
 	return redirect(c, "/integrations/"+cfg.ID)
@@ -607,6 +583,25 @@ func statementText(st integrations.LDStatement) string {
 		}
 	}
 	return strings.Join(parts, " · ")
+}
+
+// renderLDInvalid answers a refused save: the form again, 422, each error
+// next to its field (or in the alert when no field shows it); errors that
+// are not about fields get their page.
+func (h *Handlers) renderLDInvalid(c *fiber.Ctx, d ldDraft, err error) error {
+	errs, ok := fieldErrors(err)
+	if !ok {
+		return uiError(c, err)
+	}
+	f, merr := h.ldModel(c, d, errs)
+	if merr != nil {
+		return uiError(c, merr)
+	}
+	f.Alert = "Nothing was saved: fix the fields marked below."
+	if other := unplacedErrors(f, errs); other != "" {
+		f.Alert = "Nothing was saved: " + other
+	}
+	return h.renderLD(c, fiber.StatusUnprocessableEntity, f)
 }
 
 // unplacedErrors lists the errors that no input of the form shows (a key

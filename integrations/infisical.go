@@ -400,10 +400,7 @@ func (s *Service) ListAppConnections(ctx context.Context, actor sb.Actor, f AppC
 			return nil, errUnknownApp(f.App)
 		}
 	}
-	filter := db.IntegrationFilter{Provider: ProviderInfisical, Limit: 500}
-	if !actor.IsAdmin() {
-		filter.TeamIDs = append([]string{}, actor.Teams...)
-	}
+	filter := db.IntegrationFilter{Provider: ProviderInfisical}
 	if f.ProjectID != "" {
 		t, err := s.connTeam(ctx, actor, f.ProjectID)
 		if err != nil {
@@ -416,30 +413,19 @@ func (s *Service) ListAppConnections(ctx context.Context, actor sb.Actor, f AppC
 		return nil, sb.Internal(err)
 	}
 	out := []AppConnection{}
-	for {
-		rows, err := s.store.ListIntegrations(ctx, filter)
+	err = s.eachLive(ctx, actor, filter, func(r *db.IntegrationRow) error {
+		c, err := appConnectionFrom(r)
 		if err != nil {
-			return nil, sb.Internal(err)
+			return err
 		}
-		for i := range rows {
-			if rows[i].Status == StatusRevoked {
-				continue
-			}
-			c, err := appConnectionFrom(&rows[i])
-			if err != nil {
-				return nil, sb.Internal(err)
-			}
-			if f.App != "" && c.App != f.App {
-				continue
-			}
+		if f.App == "" || c.App == f.App {
 			c.OrgID = org
 			out = append(out, *c)
 		}
-		if len(rows) < filter.Limit {
-			break
-		}
-		last := rows[len(rows)-1]
-		filter.BeforeAt, filter.BeforeID = &last.CreatedAt, last.ID
+		return nil
+	})
+	if err != nil {
+		return nil, sb.Internal(err)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
 	return out, nil

@@ -131,6 +131,35 @@ func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]db.
 	return rows, nil
 }
 
+// eachLive calls fn for every integration matching filter that the actor
+// may see and that is not revoked, newest first, reading keyset pages of
+// 500 (filter.TeamIDs nil means the actor's own scope).
+func (s *Service) eachLive(ctx context.Context, actor sb.Actor, filter db.IntegrationFilter, fn func(*db.IntegrationRow) error) error {
+	filter.Limit = 500
+	if filter.TeamIDs == nil && !actor.IsAdmin() {
+		filter.TeamIDs = append([]string{}, actor.Teams...)
+	}
+	for {
+		rows, err := s.store.ListIntegrations(ctx, filter)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			if rows[i].Status == StatusRevoked {
+				continue
+			}
+			if err := fn(&rows[i]); err != nil {
+				return err
+			}
+		}
+		if len(rows) < filter.Limit {
+			return nil
+		}
+		last := rows[len(rows)-1]
+		filter.BeforeAt, filter.BeforeID = &last.CreatedAt, last.ID
+	}
+}
+
 // Revoke ends an integration for good. Revoking a revoked one is a no-op.
 func (s *Service) Revoke(ctx context.Context, actor sb.Actor, id string) error {
 	r, err := s.Get(ctx, actor, id)

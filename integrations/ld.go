@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -163,36 +164,9 @@ func (s *Service) CreateLDConfig(ctx context.Context, actor sb.Actor, in LDConfi
 	if !valid.Enabled {
 		row.Status = StatusDisabled
 	}
-	attrs := ldAttrs{IntegrationKey: m.Key, Tags: valid.Tags, ConfigValues: map[string]any{}, Secrets: []string{}, CapabilityConfig: valid.CapabilityConfig}
-	sealed := ldSealed{Values: map[string]string{}}
-	var reveal []RevealField
-	for _, f := range m.FormVariables {
-		val, ok := valid.Values[f.Key]
-		if !ok {
-			continue
-		}
-		if sv, isStr := val.(string); f.IsSecret && isStr && sv != "" {
-			sealed.Values[f.Key] = sv
-			attrs.ConfigValues[f.Key] = MaskSecret(sv)
-			attrs.Secrets = append(attrs.Secrets, f.Key)
-			reveal = append(reveal, RevealField{Label: f.Name, Name: f.Key, Value: sv, Masked: true})
-			continue
-		}
-		attrs.ConfigValues[f.Key] = val
-	}
-	for _, f := range valid.Generate {
-		pub, priv, err := ldGenerate(f)
-		if err != nil {
-			return nil, "", sb.Internal(err)
-		}
-		attrs.ConfigValues[f.Key] = pub
-		if priv != "" {
-			if sealed.PrivateKeys == nil {
-				sealed.PrivateKeys = map[string]string{}
-			}
-			sealed.PrivateKeys[f.Key] = priv
-		}
-		reveal = append(reveal, RevealField{Label: f.Name, Name: f.Key, Value: pub})
+	attrs, sealed, reveal, err := ldAssemble(m, valid, nil, nil)
+	if err != nil {
+		return nil, "", sb.Internal(err)
 	}
 	b, err := json.Marshal(attrs)
 	if err != nil {
@@ -247,6 +221,50 @@ func (s *Service) CreateLDConfig(ctx context.Context, actor sb.Actor, in LDConfi
 	return c, revealID, nil
 }
 
+// ldAssemble splits validated values into what Attrs keeps (non-secret
+// values, the masks of secret ones) and what is sealed (secret values,
+// private keys), making the generated values: kept ones (an edit's
+// previous values and private keys) are never made again. The reveal
+// fields show each secret and each value made now.
+func ldAssemble(m *Manifest, valid *ldValid, kept map[string]any, keptKeys map[string]string) (ldAttrs, ldSealed, []RevealField, error) {
+	attrs := ldAttrs{IntegrationKey: m.Key, Tags: valid.Tags, ConfigValues: map[string]any{}, Secrets: []string{}, CapabilityConfig: valid.CapabilityConfig}
+	sealed := ldSealed{Values: map[string]string{}, PrivateKeys: maps.Clone(keptKeys)}
+	var reveal []RevealField
+	for _, f := range m.FormVariables {
+		val, ok := valid.Values[f.Key]
+		if !ok {
+			continue
+		}
+		if sv, isStr := val.(string); f.IsSecret && isStr && sv != "" {
+			sealed.Values[f.Key] = sv
+			attrs.ConfigValues[f.Key] = MaskSecret(sv)
+			attrs.Secrets = append(attrs.Secrets, f.Key)
+			reveal = append(reveal, RevealField{Label: f.Name, Name: f.Key, Value: sv, Masked: true})
+			continue
+		}
+		attrs.ConfigValues[f.Key] = val
+	}
+	for _, f := range valid.Generate {
+		if old, ok := kept[f.Key]; ok && !isBlank(old) {
+			attrs.ConfigValues[f.Key] = old
+			continue
+		}
+		pub, priv, err := ldGenerate(f)
+		if err != nil {
+			return attrs, sealed, nil, err
+		}
+		attrs.ConfigValues[f.Key] = pub
+		if priv != "" {
+			if sealed.PrivateKeys == nil {
+				sealed.PrivateKeys = map[string]string{}
+			}
+			sealed.PrivateKeys[f.Key] = priv
+		}
+		reveal = append(reveal, RevealField{Label: f.Name, Name: f.Key, Value: pub})
+	}
+	return attrs, sealed, reveal, nil
+}
+
 func ldConfigFrom(r *db.IntegrationRow) (*LDConfig, error) {
 	var a ldAttrs
 	if err := json.Unmarshal([]byte(r.Attrs), &a); err != nil {
@@ -278,20 +296,26 @@ func LDConfigOf(r *db.IntegrationRow) (*LDConfig, bool) {
 // LDConfig returns one configuration the actor may see. Another team's,
 // another provider's row, or a revoked one is not found.
 func (s *Service) LDConfig(ctx context.Context, actor sb.Actor, id string) (*LDConfig, error) {
+	_, c, err := s.ldRow(ctx, actor, id)
+	return c, err
+}
+
+// ldRow loads a live configuration the actor may see, row and view.
+func (s *Service) ldRow(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, *LDConfig, error) {
 	r, err := s.Get(ctx, actor, id)
 	if sb.ErrorCode(err) == sb.CodeNotFound {
-		return nil, ldNotFound()
+		return nil, nil, ldNotFound()
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.Provider != ProviderLaunchDarkly || r.Status == StatusRevoked {
-		return nil, ldNotFound()
+		return nil, nil, ldNotFound()
 	}
 	c, err := ldConfigFrom(r)
 	if err != nil {
-		return nil, sb.Internal(err)
+		return nil, nil, sb.Internal(err)
 	}
-	return c, nil
+	return r, c, nil
 }
 
 // ListLDConfigs returns the configurations of one integration key that the
@@ -300,34 +324,21 @@ func (s *Service) ListLDConfigs(ctx context.Context, actor sb.Actor, integration
 	if _, err := s.Manifest(integrationKey); err != nil {
 		return nil, err
 	}
-	filter := db.IntegrationFilter{Provider: ProviderLaunchDarkly, Limit: 500}
-	if !actor.IsAdmin() {
-		filter.TeamIDs = append([]string{}, actor.Teams...)
-	}
 	out := []LDConfig{}
-	for {
-		rows, err := s.store.ListIntegrations(ctx, filter)
+	err := s.eachLive(ctx, actor, db.IntegrationFilter{Provider: ProviderLaunchDarkly}, func(r *db.IntegrationRow) error {
+		c, err := ldConfigFrom(r)
 		if err != nil {
-			return nil, sb.Internal(err)
+			return err
 		}
-		for i := range rows {
-			if rows[i].Status == StatusRevoked {
-				continue
-			}
-			c, err := ldConfigFrom(&rows[i])
-			if err != nil {
-				return nil, sb.Internal(err)
-			}
-			if c.IntegrationKey == integrationKey {
-				out = append(out, *c)
-			}
+		if c.IntegrationKey == integrationKey {
+			out = append(out, *c)
 		}
-		if len(rows) < filter.Limit {
-			return out, nil
-		}
-		last := rows[len(rows)-1]
-		filter.BeforeAt, filter.BeforeID = &last.CreatedAt, last.ID
+		return nil
+	})
+	if err != nil {
+		return nil, sb.Internal(err)
 	}
+	return out, nil
 }
 
 // DeleteLDConfig deletes a configuration and its sealed values.
@@ -372,19 +383,14 @@ func (s *Service) openLDSealed(r *db.Integration) (ldSealed, error) {
 // pairs are never made again. The version goes up when a sealed value
 // changes; the audit row names what changed.
 func (s *Service) UpdateLDConfig(ctx context.Context, actor sb.Actor, id string, in LDConfigInput) (*LDConfig, error) {
-	r, err := s.Get(ctx, actor, id)
-	if sb.ErrorCode(err) == sb.CodeNotFound {
-		return nil, ldNotFound()
-	} else if err != nil {
+	r, cur, err := s.ldRow(ctx, actor, id)
+	if err != nil {
 		return nil, err
 	}
-	if r.Provider != ProviderLaunchDarkly || r.Status == StatusRevoked {
-		return nil, ldNotFound()
-	}
-	cur, err := ldConfigFrom(r)
-	if err != nil {
-		return nil, sb.Internal(err)
-	}
+	return s.updateLDConfig(ctx, actor, r, cur, in)
+}
+
+func (s *Service) updateLDConfig(ctx context.Context, actor sb.Actor, r *db.IntegrationRow, cur *LDConfig, in LDConfigInput) (*LDConfig, error) {
 	m, err := s.Manifest(cur.IntegrationKey)
 	if err != nil {
 		return nil, sb.Internal(fmt.Errorf("configuration %s: its manifest %q is no longer loaded", r.ID, cur.IntegrationKey))
@@ -443,37 +449,9 @@ func (s *Service) UpdateLDConfig(ctx context.Context, actor sb.Actor, id string,
 	if !valid.Enabled {
 		row.Status = StatusDisabled
 	}
-	attrs := ldAttrs{IntegrationKey: m.Key, Tags: valid.Tags, ConfigValues: map[string]any{}, Secrets: []string{}, CapabilityConfig: valid.CapabilityConfig}
-	next := ldSealed{Values: map[string]string{}, PrivateKeys: sealed.PrivateKeys}
-	for _, f := range m.FormVariables {
-		val, ok := valid.Values[f.Key]
-		if !ok {
-			continue
-		}
-		if sv, isStr := val.(string); f.IsSecret && isStr && sv != "" {
-			next.Values[f.Key] = sv
-			attrs.ConfigValues[f.Key] = MaskSecret(sv)
-			attrs.Secrets = append(attrs.Secrets, f.Key)
-			continue
-		}
-		attrs.ConfigValues[f.Key] = val
-	}
-	for _, f := range valid.Generate {
-		if old, ok := cur.ConfigValues[f.Key]; ok && !isBlank(old) {
-			attrs.ConfigValues[f.Key] = old
-			continue
-		}
-		pub, priv, err := ldGenerate(f)
-		if err != nil {
-			return nil, sb.Internal(err)
-		}
-		attrs.ConfigValues[f.Key] = pub
-		if priv != "" {
-			if next.PrivateKeys == nil {
-				next.PrivateKeys = map[string]string{}
-			}
-			next.PrivateKeys[f.Key] = priv
-		}
+	attrs, next, _, err := ldAssemble(m, valid, cur.ConfigValues, sealed.PrivateKeys)
+	if err != nil {
+		return nil, sb.Internal(err)
 	}
 	changed := []string{}
 	if row.Name != r.Name {

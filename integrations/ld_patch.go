@@ -42,7 +42,7 @@ var ldPatchable = map[string]bool{"name": true, "enabled": true, "tags": true, "
 // validated against the manifest. Errors name the operation
 // ("patch[1].path") or the field, as a create's do.
 func (s *Service) PatchLDConfig(ctx context.Context, actor sb.Actor, id string, ops []PatchOp) (*LDConfig, error) {
-	cur, err := s.LDConfig(ctx, actor, id)
+	r, cur, err := s.ldRow(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Service) PatchLDConfig(ctx context.Context, actor sb.Actor, id string, 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.UpdateLDConfig(ctx, actor, id, in)
+	return s.updateLDConfig(ctx, actor, r, cur, in)
 }
 
 // splitPointer splits a JSON Pointer into its unescaped tokens.
