@@ -389,3 +389,16 @@ func checkPassword(hash, password string) (bool, error) {
 	}
 	return secrets.CheckPassword(hash, password)
 }
+
+// SignOut records that a signed-in user ended this browser's session (the
+// cookie is cleared by the caller; other sessions go on: see
+// SignOutEverywhere).
+func (s *Service) SignOut(ctx context.Context, actor sb.Actor) error {
+	if actor.UserID == "" {
+		return nil
+	}
+	if err := s.store.RecordAudit(ctx, Audit(actor, "user.sign_out", "user", actor.UserID, "", nil)); err != nil {
+		return sb.Internal(err)
+	}
+	return nil
+}

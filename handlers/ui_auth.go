@@ -51,6 +51,10 @@ func (h *Handlers) SignIn(c *fiber.Ctx) error {
 
 // SignOut ends the session.
 func (h *Handlers) SignOut(c *fiber.Ctx) error {
+	if err := h.Access.SignOut(c.UserContext(), Actor(c)); err != nil {
+		// The audit row failed; signing out must still work.
+		Logger(c).Error("record sign-out", "err", sb.AsError(err).Err)
+	}
 	s := session.From(c)
 	s.SignOut()
 	s.AddFlash("info", "You are signed out.")

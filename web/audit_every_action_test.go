@@ -95,6 +95,10 @@ func TestAudit_EveryActionOnceNoSecret(t *testing.T) {
 			support.Post("/account/password", url.Values{"current": {first}, "password": {second}, "confirm": {second}})
 		})
 		keep(second)
+		step("user.sign_out", func() {
+			c, _ := htSignIn(t, env, "admin@example.com")
+			c.Post("/sign-out", nil)
+		})
 		step("user.sign_out_everywhere", func() { support.Post("/sign-out-everywhere", nil) })
 
 		// An API token, through the tokens page.
