@@ -407,6 +407,17 @@ func TestAccessMatrix_EveryRoute(t *testing.T) {
 				if (role == mxOther || role == mxRWOther) && got != http.StatusNotFound && got != http.StatusUnprocessableEntity {
 					t.Errorf("%s %s on another team's object answered %d: only 404 (or a refused form) may", r.method, r.route, got)
 				}
+				// An htmx request of a signed-in page obeys the same rules.
+				if r.method == http.MethodGet && (role == mxAdmin || role == mxOwn || role == mxOther) && !strings.HasPrefix(r.route, "/api") && !strings.HasPrefix(r.route, "/v1") {
+					req := r.req(f, role)
+					c := map[string]*webtest.Client{mxAdmin: f.admin, mxOwn: f.support, mxOther: f.support}[role]
+					c.Header.Set("HX-Request", "true")
+					resp, _ := c.Get(req.path)
+					c.Header.Del("HX-Request")
+					if resp.StatusCode != want {
+						t.Errorf("htmx %s %s as %s (%s) = %d, want %d as without htmx", r.method, r.route, role, req.path, resp.StatusCode, want)
+					}
+				}
 			}
 		}
 	})
