@@ -117,7 +117,8 @@ type AuditFilter struct {
 	Limit    int
 }
 
-// MaxAuditLimit is the most rows one ListAudit call returns.
+// MaxAuditLimit is the largest page of audit events; ListAudit returns
+// one row more at most, so a caller can tell whether another page follows.
 const MaxAuditLimit = 500
 
 const auditColumns = `id, at, actor_type, actor_id, actor_label, team_id, action, target_type, target_id, ip, user_agent, details`
@@ -187,14 +188,14 @@ func auditWhere(f AuditFilter) (where string, args []any, ok bool) {
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // ListAudit returns up to f.Limit events matching f (default 50, at most
-// MaxAuditLimit), newest first, by keyset: pass the last row's (At, ID) as
+// MaxAuditLimit+1), newest first, by keyset: pass the last row's (At, ID) as
 // the next call's BeforeAt and BeforeID.
 func (d *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	if f.Limit > MaxAuditLimit {
-		f.Limit = MaxAuditLimit
+	if f.Limit > MaxAuditLimit+1 {
+		f.Limit = MaxAuditLimit + 1
 	}
 	where, args, ok := auditWhere(f)
 	if !ok {

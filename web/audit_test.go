@@ -261,6 +261,7 @@ func TestAudit_KeysetWalk(t *testing.T) {
 		if len(got) != 260 {
 			t.Fatalf("API walk: %d rows, want 260", len(got))
 		}
+
 		// The page, following "Older events" without JavaScript.
 		c := env.Client()
 		c.SignIn("admin@example.com")
@@ -288,6 +289,18 @@ func TestAudit_KeysetWalk(t *testing.T) {
 		}
 		if n != 260 || len(targets) != 260 || pages != 6 {
 			t.Errorf("page walk: %d rows, %d targets in %d pages, want 260 in 6", n, len(targets), pages)
+		}
+		// The largest page still says whether another follows.
+		more := make([]db.AuditEvent, 241) // 501 node.create rows with these
+		for i := range more {
+			more[i] = rows[i]
+			more[i].ID, more[i].TargetID = "", uuid.NewString()
+		}
+		if err := env.Store.InsertAuditEvents(context.Background(), more); err != nil {
+			t.Fatal(err)
+		}
+		if got := auAPI(t, env, token, url.Values{"action": {"node.create"}, "limit": {"500"}}); len(got) != 501 {
+			t.Fatalf("API walk by pages of 500: %d rows, want 501 (the first page must carry a next_cursor)", len(got))
 		}
 	})
 }
