@@ -60,18 +60,26 @@ func (d *DB) CreateUser(ctx context.Context, u *User, teamIDs []string, onlyIfFi
 				return fmt.Errorf("%w: users already exist", ErrConflict)
 			}
 		}
-		_, err := tx.ExecContext(ctx, d.q(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			u.ID, strings.ToLower(u.Email), u.PasswordHash, u.Role, u.SessionGeneration, tsp(u.DisabledAt), u.CreatedAt, u.UpdatedAt)
-		if err != nil {
-			return fmt.Errorf("db: insert user: %w", mapErr(err))
-		}
-		for _, t := range teamIDs {
-			if err := d.addMember(ctx, tx, t, u.ID, now); err != nil {
-				return err
-			}
+		if err := d.insertUser(ctx, tx, u, teamIDs, now); err != nil {
+			return err
 		}
 		return d.insertAudit(ctx, tx, audit)
 	})
+}
+
+// insertUser inserts u (email lowercased) and its team memberships.
+func (d *DB) insertUser(ctx context.Context, tx *sqlx.Tx, u *User, teamIDs []string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		u.ID, strings.ToLower(u.Email), u.PasswordHash, u.Role, u.SessionGeneration, tsp(u.DisabledAt), u.CreatedAt, u.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("db: insert user: %w", mapErr(err))
+	}
+	for _, t := range teamIDs {
+		if err := d.addMember(ctx, tx, t, u.ID, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UserByID returns a user.
@@ -125,15 +133,8 @@ func (d *DB) InviteUser(ctx context.Context, u *User, teamIDs []string, t *Passw
 	now := d.now()
 	u.CreatedAt, u.UpdatedAt, u.SessionGeneration, u.PasswordHash = now, now, 1, UnusablePassword
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, d.q(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			u.ID, strings.ToLower(u.Email), u.PasswordHash, u.Role, u.SessionGeneration, nil, u.CreatedAt, u.UpdatedAt)
-		if err != nil {
-			return fmt.Errorf("db: insert user: %w", mapErr(err))
-		}
-		for _, team := range teamIDs {
-			if err := d.addMember(ctx, tx, team, u.ID, now); err != nil {
-				return err
-			}
+		if err := d.insertUser(ctx, tx, u, teamIDs, now); err != nil {
+			return err
 		}
 		if err := d.insertPasswordToken(ctx, tx, t, now); err != nil {
 			return err
