@@ -16,27 +16,21 @@ func (h *Handlers) NodesPage(c *fiber.Ctx) error {
 
 func (h *Handlers) renderNodes(c *fiber.Ctx, status int, teamID string, v views.NodesView) error {
 	ctx, actor := c.UserContext(), Actor(c)
-	teams, err := h.Access.Teams(ctx, actor)
+	opts, err := h.teamOptions(c)
 	if err != nil {
 		return uiError(c, err)
 	}
-	v.CSRF = csrf(c)
-	for _, t := range teams {
-		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
+	v.CSRF, v.Teams = csrf(c), opts
+	t, err := pickTeam(opts, teamID)
+	if err != nil {
+		return uiError(c, err)
 	}
-	if len(teams) > 0 {
-		if teamID == "" {
-			teamID = teams[0].ID
-		}
-		t, err := h.Access.Team(ctx, actor, teamID)
+	if t != nil {
+		nodes, err := h.Access.Nodes(ctx, actor, t.Value)
 		if err != nil {
 			return uiError(c, err)
 		}
-		nodes, err := h.Access.Nodes(ctx, actor, t.ID)
-		if err != nil {
-			return uiError(c, err)
-		}
-		keys, err := h.Integrations.List(ctx, actor, integrations.ListFilter{Provider: integrations.ProviderNodeKey, TeamID: t.ID, Limit: 500})
+		keys, err := h.Integrations.List(ctx, actor, integrations.ListFilter{Provider: integrations.ProviderNodeKey, TeamID: t.Value, Limit: 500})
 		if err != nil {
 			return uiError(c, err)
 		}
@@ -46,7 +40,7 @@ func (h *Handlers) renderNodes(c *fiber.Ctx, status int, teamID string, v views.
 				live[k.NodeID] = [2]string{k.ID, k.Name}
 			}
 		}
-		v.TeamID, v.TeamName = t.ID, t.Name
+		v.TeamID, v.TeamName = t.Value, t.Label
 		for _, n := range nodes {
 			v.Nodes = append(v.Nodes, views.NodeRow{ID: n.ID, Name: n.Name, CreatedAt: n.CreatedAt, KeyID: live[n.ID][0], Key: live[n.ID][1]})
 		}

@@ -13,6 +13,7 @@ type onePasswordForm struct {
 	Token  string `form:"token"`
 }
 
+// teamOptions lists the teams the viewer may use as choices.
 func (h *Handlers) teamOptions(c *fiber.Ctx) ([]views.Option, error) {
 	teams, err := h.Access.Teams(c.UserContext(), Actor(c))
 	if err != nil {
@@ -23,6 +24,24 @@ func (h *Handlers) teamOptions(c *fiber.Ctx) ([]views.Option, error) {
 		opts[i] = views.Option{Value: t.ID, Label: t.Name}
 	}
 	return opts, nil
+}
+
+// pickTeam is the team a per-team page shows: teamID if the viewer may use
+// it, else (none given) the first of opts; another team is not found. It
+// returns nil when the viewer has no team at all.
+func pickTeam(opts []views.Option, teamID string) (*views.Option, error) {
+	if len(opts) == 0 {
+		return nil, nil
+	}
+	if teamID == "" {
+		return &opts[0], nil
+	}
+	for i := range opts {
+		if opts[i].Value == teamID {
+			return &opts[i], nil
+		}
+	}
+	return nil, sb.Errorf(sb.CodeNotFound, "team not found")
 }
 
 func (h *Handlers) renderOnePassword(c *fiber.Ctx, status int, f views.OnePasswordForm) error {

@@ -17,32 +17,26 @@ func (h *Handlers) TokensPage(c *fiber.Ctx) error {
 
 func (h *Handlers) renderTokens(c *fiber.Ctx, status int, teamID string, v views.TokensView) error {
 	ctx, actor := c.UserContext(), Actor(c)
-	teams, err := h.Access.Teams(ctx, actor)
+	opts, err := h.teamOptions(c)
 	if err != nil {
 		return uiError(c, err)
 	}
-	v.CSRF = csrf(c)
+	v.CSRF, v.Teams = csrf(c), opts
 	for _, e := range access.TokenExpiries {
 		v.Expiries = append(v.Expiries, views.Option{Value: e.Value, Label: e.Label})
 	}
-	for _, t := range teams {
-		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
+	t, err := pickTeam(opts, teamID)
+	if err != nil {
+		return uiError(c, err)
 	}
-	if len(teams) > 0 {
-		if teamID == "" {
-			teamID = teams[0].ID
-		}
-		t, err := h.Access.Team(ctx, actor, teamID)
+	if t != nil {
+		tokens, err := h.Access.Tokens(ctx, actor, t.Value)
 		if err != nil {
 			return uiError(c, err)
 		}
-		tokens, err := h.Access.Tokens(ctx, actor, t.ID)
-		if err != nil {
-			return uiError(c, err)
-		}
-		v.TeamID, v.TeamName = t.ID, t.Name
+		v.TeamID, v.TeamName = t.Value, t.Label
 		if v.FormTeamID == "" {
-			v.FormTeamID = t.ID
+			v.FormTeamID = t.Value
 		}
 		for _, tk := range tokens {
 			row := views.TokenRow{ID: tk.ID, Name: tk.Name, Prefix: tk.DisplayPrefix, Creator: "command line", ReadOnly: tk.ReadOnly,

@@ -12,15 +12,13 @@ import (
 
 // teamChoices returns every team as a choice, and a name lookup by id.
 func (h *Handlers) teamChoices(c *fiber.Ctx) ([]views.Option, map[string]string, error) {
-	teams, err := h.Access.Teams(c.UserContext(), Actor(c))
+	opts, err := h.teamOptions(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := make([]views.Option, 0, len(teams))
 	names := map[string]string{}
-	for _, t := range teams {
-		opts = append(opts, views.Option{Value: t.ID, Label: t.Name})
-		names[t.ID] = t.Name
+	for _, o := range opts {
+		names[o.Value] = o.Label
 	}
 	return opts, names, nil
 }
