@@ -51,36 +51,9 @@ func (h *Handlers) APIAnchorCreate(c *fiber.Ctx) error {
 	case *typ != integrations.OnePasswordType:
 		v.Add("type", "must be one of: 1PASSWORD")
 	}
-	if _, bad := v["credentials"]; !bad {
-		switch {
-		case credentials == nil:
-			v.Add("credentials", "is required")
-		case credentials["type"] != "serviceAccount":
-			v.Add("credentials.type", "must be serviceAccount")
-		default:
-			data, _ := credentials["data"].(map[string]any)
-			token, ok := data["serviceAccount"].(string)
-			switch {
-			case data == nil:
-				v.Add("credentials.data", "is required")
-			case !ok:
-				v.Add("credentials.data.serviceAccount", "is required and must be a string")
-			default:
-				in.Token, tokenGiven = token, true
-			}
-		}
-	}
-	if _, err := integrations.ValidateOnePassword(&in, false); err != nil {
-		for f, m := range sb.AsError(err).Fields {
-			if f == "token" {
-				if !tokenGiven {
-					continue
-				}
-				f = "credentials.data.serviceAccount"
-			}
-			v.Add(f, m)
-		}
-	}
+	in.Token, tokenGiven = anchorToken(v, credentials)
+	_, err := integrations.ValidateOnePassword(&in, false)
+	anchorFields(v, err, tokenGiven)
 	if err := v.Err(); err != nil {
 		return anchorAPIError(c, err)
 	}
@@ -89,6 +62,52 @@ func (h *Handlers) APIAnchorCreate(c *fiber.Ctx) error {
 		return anchorAPIError(c, err)
 	}
 	return c.JSON(fiber.Map{"data": fiber.Map{"integration": anchorItem(row)}})
+}
+
+// anchorToken reads Anchor's credentials object,
+// {"type":"serviceAccount","data":{"serviceAccount":"ops_…"}}, recording
+// what is wrong with its shape in v; given reports that a string token was
+// found, so the token's own checks apply to it.
+func anchorToken(v sb.Validation, credentials map[string]any) (token string, given bool) {
+	if _, bad := v["credentials"]; bad {
+		return "", false // not an object: decodeObject said so
+	}
+	switch {
+	case credentials == nil:
+		v.Add("credentials", "is required")
+	case credentials["type"] != "serviceAccount":
+		v.Add("credentials.type", "must be serviceAccount")
+	default:
+		data, _ := credentials["data"].(map[string]any)
+		tok, ok := data["serviceAccount"].(string)
+		switch {
+		case data == nil:
+			v.Add("credentials.data", "is required")
+		case !ok:
+			v.Add("credentials.data.serviceAccount", "is required and must be a string")
+		default:
+			return tok, true
+		}
+	}
+	return "", false
+}
+
+// anchorFields adds the domain's field errors to v under Anchor's member
+// names (the token is credentials.data.serviceAccount, reported only when
+// one was given: a missing one is already said).
+func anchorFields(v sb.Validation, err error, tokenGiven bool) {
+	if err == nil {
+		return
+	}
+	for f, m := range sb.AsError(err).Fields {
+		if f == "token" {
+			if !tokenGiven {
+				continue
+			}
+			f = "credentials.data.serviceAccount"
+		}
+		v.Add(f, m)
+	}
 }
 
 // APIAnchorList is GET /v1/integrations: the team's 1Password integrations.

@@ -3,8 +3,6 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"sort"
 
 	"github.com/gofiber/fiber/v2"
@@ -94,17 +92,9 @@ var ldBodyMembers = map[string]bool{"name": true, "enabled": true, "tags": true,
 func decodeLDBody(body []byte, key string) (integrations.LDConfigInput, sb.Validation, error) {
 	in := integrations.LDConfigInput{IntegrationKey: key}
 	v := sb.Validation{}
-	var obj map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&obj); err != nil || obj == nil {
-		var te *json.UnmarshalTypeError
-		if err == nil || errors.Is(err, io.EOF) || errors.As(err, &te) {
-			return in, v, sb.Errorf(sb.CodeInvalid, "the request body must be a JSON object")
-		}
-		return in, v, sb.Errorf(sb.CodeInvalid, "the request body is not valid JSON")
-	}
-	if dec.More() {
-		return in, v, sb.Errorf(sb.CodeInvalid, "the request body must hold one JSON object")
+	obj, err := readJSONObject(body)
+	if err != nil {
+		return in, v, err
 	}
 	names := make([]string, 0, len(obj))
 	for k := range obj {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/integrations"
@@ -70,29 +72,19 @@ func (h *Handlers) APIAnchorRotate(c *fiber.Ctx) error {
 	if err := decodeObject(c, v, map[string]any{"credentials": &credentials}); err != nil {
 		return anchorAPIError(c, err)
 	}
-	token := ""
-	if _, bad := v["credentials"]; !bad {
-		data, _ := credentials["data"].(map[string]any)
-		switch tok, ok := data["serviceAccount"].(string); {
-		case credentials == nil:
-			v.Add("credentials", "is required")
-		case credentials["type"] != "serviceAccount":
-			v.Add("credentials.type", "must be serviceAccount")
-		case !ok || tok == "":
-			v.Add("credentials.data.serviceAccount", "is required and must be a string")
-		default:
-			token = tok
-		}
-	}
-	if token != "" {
-		if _, terr := integrations.ParseServiceAccountToken(token); terr != nil {
-			v.Add("credentials.data.serviceAccount", terr.Error())
-		}
+	token, given := anchorToken(v, credentials)
+	if given && strings.TrimSpace(token) == "" {
+		// A blank token would keep the stored one: no rotation at all.
+		v.Add("credentials.data.serviceAccount", "is required")
 	}
 	if err := v.Err(); err != nil {
 		return anchorAPIError(c, err)
 	}
 	row, err := h.Integrations.UpdateOnePassword(c.UserContext(), Actor(c), r.ID, integrations.OnePasswordInput{Name: r.Name, Token: token})
+	if sb.ErrorCode(err) == sb.CodeInvalid {
+		anchorFields(v, err, given)
+		err = v.Err()
+	}
 	if err != nil {
 		return anchorAPIError(c, err)
 	}

@@ -49,20 +49,9 @@ func nodeKeyJSON(k integrations.NodeKey) nodeKeyResponse {
 // failing field is named at once. Unknown members are ignored. An error is
 // returned only when the body is not one JSON object.
 func decodeObject(c *fiber.Ctx, v sb.Validation, fields map[string]any) error {
-	var obj map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	if err := dec.Decode(&obj); err != nil || obj == nil {
-		if err == nil || errors.Is(err, io.EOF) {
-			return sb.Errorf(sb.CodeInvalid, "the request body must be a JSON object")
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return sb.Errorf(sb.CodeInvalid, "the request body must be a JSON object")
-		}
-		return sb.Errorf(sb.CodeInvalid, "the request body is not valid JSON")
-	}
-	if dec.More() {
-		return sb.Errorf(sb.CodeInvalid, "the request body must hold one JSON object")
+	obj, err := readJSONObject(c.Body())
+	if err != nil {
+		return err
 	}
 	for name, dst := range fields {
 		raw, ok := obj[name]
@@ -79,6 +68,24 @@ func decodeObject(c *fiber.Ctx, v sb.Validation, fields map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// readJSONObject reads a body that must be exactly one JSON object, its
+// members left raw; anything else is an invalid-request error saying what.
+func readJSONObject(body []byte) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		var te *json.UnmarshalTypeError
+		if err == nil || errors.Is(err, io.EOF) || errors.As(err, &te) {
+			return nil, sb.Errorf(sb.CodeInvalid, "the request body must be a JSON object")
+		}
+		return nil, sb.Errorf(sb.CodeInvalid, "the request body is not valid JSON")
+	}
+	if dec.More() {
+		return nil, sb.Errorf(sb.CodeInvalid, "the request body must hold one JSON object")
+	}
+	return obj, nil
 }
 
 func jsonType(kind string) string {

@@ -257,6 +257,10 @@ func TestLifecycleAPI_OtherFamilies(t *testing.T) {
 		if msg := opAnchorError(t, resp, m, raw, http.StatusBadRequest); !strings.Contains(msg, "credentials.data.serviceAccount") {
 			t.Errorf("bad rotate message %q", msg)
 		}
+		resp, m, raw = opAPI(t, env, http.MethodPost, "/v1/integrations/"+op+"/rotate", opBearer, token, `{"credentials":{"type":"serviceAccount","data":{"serviceAccount":"  "}}}`)
+		if msg := opAnchorError(t, resp, m, raw, http.StatusBadRequest); !strings.Contains(msg, "credentials.data.serviceAccount") {
+			t.Errorf("blank rotate message %q", msg)
+		}
 		resp, m, raw = opAPI(t, env, http.MethodPost, "/v1/integrations/"+op+"/rotate", opBearer, token, rot)
 		if resp.StatusCode != http.StatusOK || m["data"].(map[string]any)["version"] != float64(2) {
 			t.Errorf("anchor rotate = %d %s", resp.StatusCode, raw)
