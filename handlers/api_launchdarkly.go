@@ -142,7 +142,7 @@ func (h *Handlers) APILaunchDarklyCreate(c *fiber.Ctx) error {
 			return launchDarklyAPIError(c, sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot create integration configurations"))
 		}
 		// Report every failing field at once, the decoding ones first.
-		_, verr := integrations.ValidateLDConfig(m, &in)
+		verr := integrations.ValidateLDConfig(m, &in)
 		v.Merge(verr)
 		return launchDarklyAPIError(c, v.Err())
 	}

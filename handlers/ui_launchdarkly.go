@@ -374,7 +374,7 @@ func (h *Handlers) LaunchDarklyCreate(c *fiber.Ctx) error {
 	if len(formErrs) > 0 {
 		// Approvals text that is not JSON: nothing is saved, and every
 		// other field is still checked so all errors show at once.
-		_, verr := integrations.ValidateLDConfig(m, &in)
+		verr := integrations.ValidateLDConfig(m, &in)
 		formErrs.Merge(verr)
 		err = formErrs.Err()
 	} else {

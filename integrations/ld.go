@@ -148,7 +148,7 @@ func (s *Service) CreateLDConfig(ctx context.Context, actor sb.Actor, in LDConfi
 	if actor.ReadOnly {
 		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot create integration configurations")
 	}
-	valid, err := ValidateLDConfig(m, &in)
+	valid, err := validateLDConfig(m, &in)
 	team, terr := s.ldTeam(ctx, actor, in.TeamID)
 	if err != nil || terr != nil {
 		v := sb.Validation{}
@@ -438,7 +438,7 @@ func (s *Service) updateLDConfig(ctx context.Context, actor sb.Actor, r *db.Inte
 	}
 	in.ConfigValues = raw
 	in.IntegrationKey = m.Key
-	valid, verr := ValidateLDConfig(m, &in)
+	valid, verr := validateLDConfig(m, &in)
 	v.Merge(verr)
 	if err := v.Err(); err != nil {
 		return nil, err

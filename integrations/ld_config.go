@@ -67,11 +67,10 @@ type LDStatement struct {
 // (defaults applied, fields hidden by dependsOn dropped), without the
 // generated ones, which the service makes.
 type ldValid struct {
-	Manifest *Manifest
-	Name     string
-	Enabled  bool
-	Tags     []string
-	Values   map[string]any
+	Name    string
+	Enabled bool
+	Tags    []string
+	Values  map[string]any
 	// Generate lists the generated and publicKey variables to make.
 	Generate         []*FormVariable
 	CapabilityConfig LDCapabilityConfig
@@ -91,10 +90,17 @@ const (
 
 var ldTagRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
 
-// ValidateLDConfig checks in against manifest m.
-func ValidateLDConfig(m *Manifest, in *LDConfigInput) (*ldValid, error) {
+// ValidateLDConfig checks in against manifest m, as a create does; the
+// form and the JSON family report its field errors.
+func ValidateLDConfig(m *Manifest, in *LDConfigInput) error {
+	_, err := validateLDConfig(m, in)
+	return err
+}
+
+// validateLDConfig checks in and returns what a create or an edit stores.
+func validateLDConfig(m *Manifest, in *LDConfigInput) (*ldValid, error) {
 	v := sb.Validation{}
-	out := &ldValid{Manifest: m, Enabled: true}
+	out := &ldValid{Enabled: true}
 	out.Name = strings.TrimSpace(in.Name)
 	switch n := utf8.RuneCountInString(out.Name); {
 	case n == 0:

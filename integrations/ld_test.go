@@ -133,10 +133,10 @@ func TestLoadManifests_Dir(t *testing.T) {
 		t.Errorf("shipped manifests are gone when a folder is given")
 	}
 	// Only the endpoint is needed; a value for an unsupported field is refused.
-	if _, err := ValidateLDConfig(m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"endpoint": "https://bus.acme.example"}}); err != nil {
+	if err := ValidateLDConfig(m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"endpoint": "https://bus.acme.example"}}); err != nil {
 		t.Errorf("valid acme-events config refused: %v", err)
 	}
-	_, err = ValidateLDConfig(m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"endpoint": "https://bus.acme.example", "login": "token"}})
+	err = ValidateLDConfig(m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"endpoint": "https://bus.acme.example", "login": "token"}})
 	if e := sb.AsError(err); e == nil || !strings.Contains(e.Fields["configValues.login"], "oauth are not available") {
 		t.Errorf("oauth value: %v, want configValues.login refused as not available", err)
 	}
@@ -236,18 +236,18 @@ func TestValidateLDConfig_DependsOnChain(t *testing.T) {
 	if p := checkFormVariables(m.FormVariables, "formVariables", "/formVariables"); len(p) > 0 {
 		t.Fatalf("test manifest is bad: %v", p)
 	}
-	v, err := ValidateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{}})
+	v, err := validateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{}})
 	if err != nil {
 		t.Fatalf("simple mode: %v", err)
 	}
 	if _, ok := v.Values["proxy"]; ok {
 		t.Errorf("proxy is set in simple mode: %v", v.Values)
 	}
-	_, err = ValidateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"mode": "advanced"}})
+	err = ValidateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"mode": "advanced"}})
 	if e := sb.AsError(err); e == nil || e.Fields["configValues.proxyUrl"] != "is required" {
 		t.Errorf("advanced mode with the default proxy on: %v, want proxyUrl required", err)
 	}
-	if _, err := ValidateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"mode": "advanced", "proxy": false}}); err != nil {
+	if err := ValidateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"mode": "advanced", "proxy": false}}); err != nil {
 		t.Errorf("advanced mode without a proxy: %v, want accepted", err)
 	}
 }
@@ -264,10 +264,10 @@ func BenchmarkValidateLDConfig(b *testing.B) {
 			map[string]any{"effect": "allow", "resources": []any{"proj/*:env/production:flag/*"}, "actions": []any{"*"}}}}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ValidateLDConfig(m, &in); err != nil {
+		if err := ValidateLDConfig(m, &in); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := ValidateLDConfig(dd, &hook); err != nil {
+		if err := ValidateLDConfig(dd, &hook); err != nil {
 			b.Fatal(err)
 		}
 	}

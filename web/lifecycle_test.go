@@ -350,9 +350,9 @@ func TestLifecycleAPI_OtherFamilies(t *testing.T) {
 	})
 }
 
-// TestLifecycleUI_DialogNoJSFallback: the confirm dialog's Cancel is a real
-// link back to the detail page, and the confirm form posts with the CSRF
-// token a plain browser has.
+// TestLifecycleUI_ConfirmFormsPost: the confirmation's Cancel is a real
+// link back to the detail page, its form needs the CSRF token, and a
+// revoked integration offers only delete and cannot be enabled.
 func TestLifecycleUI_ConfirmFormsPost(t *testing.T) {
 	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
 		team := env.CreateTeam("flags")
