@@ -43,21 +43,23 @@ func (h *Handlers) nodeKeyModel(c *fiber.Ctx, f nodeKeyForm, errs views.Errors) 
 	actor := Actor(c)
 	m := views.NodeKeyForm{CSRF: csrf(c), TeamID: f.TeamID, NodeID: f.NodeID, Name: f.Name, ExpiresAt: f.ExpiresAt, Errors: errs,
 		MinExpiry: h.Integrations.Now().UTC().Format("2006-01-02T15:04")}
-	teams, err := h.Access.Teams(c.UserContext(), actor)
+	teams, err := h.teamOptions(c)
 	if err != nil {
 		return m, err
 	}
-	for _, t := range teams {
-		m.Teams = append(m.Teams, views.Option{Value: t.ID, Label: t.Name})
-	}
+	m.Teams = teams
 	if len(teams) == 1 && m.TeamID == "" {
-		m.TeamID = teams[0].ID
+		m.TeamID = teams[0].Value
+	}
+	if m.TeamID != "" {
+		// A team the viewer may not use (or none such) is no choice.
+		if t, _ := pickTeam(teams, m.TeamID); t == nil {
+			m.TeamID = ""
+		}
 	}
 	if m.TeamID != "" {
 		nodes, err := h.Access.Nodes(c.UserContext(), actor, m.TeamID)
-		if sb.ErrorCode(err) == sb.CodeNotFound {
-			m.TeamID = ""
-		} else if err != nil {
+		if err != nil {
 			return m, err
 		}
 		for _, n := range nodes {
@@ -86,15 +88,13 @@ func (h *Handlers) NodeKeyNew(c *fiber.Ctx) error {
 
 // NodeKeyNodes answers the htmx request of the team select with the node field.
 func (h *Handlers) NodeKeyNodes(c *fiber.Ctx) error {
-	// Another team's nodes are not found, like any of its objects.
-	if tid := c.Query("team_id"); tid != "" {
-		if _, err := h.Access.Team(c.UserContext(), Actor(c), tid); err != nil {
-			return uiError(c, err)
-		}
-	}
 	m, err := h.nodeKeyModel(c, nodeKeyForm{TeamID: c.Query("team_id")}, nil)
 	if err != nil {
 		return uiError(c, err)
+	}
+	if c.Query("team_id") != "" && m.TeamID == "" {
+		// Another team's nodes are not found, like any of its objects.
+		return uiError(c, sb.Errorf(sb.CodeNotFound, "team not found"))
 	}
 	c.Vary("HX-Request")
 	return render(c, fiber.StatusOK, views.NodeField(m))
