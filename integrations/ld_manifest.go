@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -480,12 +481,14 @@ func LoadManifests(dir string) (*ManifestSet, error) {
 	return set, nil
 }
 
-// ShippedManifests returns the manifests built into Switchboard; they are
-// checked by a test, so a failure here is a programming error.
-func ShippedManifests() *ManifestSet {
+// ShippedManifests returns the manifests built into Switchboard, parsed and
+// checked once per process (a set is never changed after loading, so every
+// Service may share it). They are checked by a test too, so a failure here
+// is a programming error.
+var ShippedManifests = sync.OnceValue(func() *ManifestSet {
 	set, err := LoadManifests("")
 	if err != nil {
 		panic("integrations: shipped manifests: " + err.Error())
 	}
 	return set
-}
+})
