@@ -266,11 +266,7 @@ func (s *Service) CreateAppConnection(ctx context.Context, actor sb.Actor, in Ap
 		return nil, "", sb.Internal(err)
 	}
 	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-	if actor.TokenID != "" {
-		row.CreatedByToken = &actor.TokenID
-	} else if actor.UserID != "" {
-		row.CreatedByUser = &actor.UserID
-	}
+	setCreator(row, actor)
 	var reveal *db.Reveal
 	if withReveal && actor.UserID != "" { // a reveal belongs to a signed-in user
 		fields := []RevealField{}

@@ -263,3 +263,12 @@ func (s *Service) Reveal(ctx context.Context, actor sb.Actor, id string) (*Revea
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// setCreator records on a new row who creates it: the token, else the user.
+func setCreator(row *db.Integration, actor sb.Actor) {
+	if actor.TokenID != "" {
+		row.CreatedByToken = &actor.TokenID
+	} else if actor.UserID != "" {
+		row.CreatedByUser = &actor.UserID
+	}
+}

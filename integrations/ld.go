@@ -180,11 +180,7 @@ func (s *Service) CreateLDConfig(ctx context.Context, actor sb.Actor, in LDConfi
 		return nil, "", sb.Internal(err)
 	}
 	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-	if actor.TokenID != "" {
-		row.CreatedByToken = &actor.TokenID
-	} else if actor.UserID != "" {
-		row.CreatedByUser = &actor.UserID
-	}
+	setCreator(row, actor)
 	var rv *db.Reveal
 	if withReveal && actor.UserID != "" && len(reveal) > 0 {
 		rv, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{

@@ -460,21 +460,31 @@ func validateCapabilityConfig(v sb.Validation, m *Manifest, raw map[string]any) 
 	return out
 }
 
-func validateApprovals(v sb.Validation, m *Manifest, raw any) *LDApprovals {
-	const at = "capabilityConfig.approvals"
-	if !m.HasCapability(CapabilityApproval) {
-		v.Add(at, m.Name+" has no approval capability")
-		return nil
+// capabilityObject checks that m declares capability and that raw is an
+// object holding only members; the failures go to v under at.
+func capabilityObject(v sb.Validation, m *Manifest, at, capability, name string, raw any, members ...string) (map[string]any, bool) {
+	if !m.HasCapability(capability) {
+		v.Add(at, m.Name+" has no "+name)
+		return nil, false
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		v.Add(at, "must be an object, not "+jsonKind(raw))
-		return nil
+		return nil, false
 	}
 	for k := range obj {
-		if k != "additionalFormVariables" {
-			v.Add(at+"."+clip(k, 40), "is not a member of approvals")
+		if !slices.Contains(members, k) {
+			v.Add(at+"."+clip(k, 40), "is not a member of "+at[strings.LastIndex(at, ".")+1:])
 		}
+	}
+	return obj, true
+}
+
+func validateApprovals(v sb.Validation, m *Manifest, raw any) *LDApprovals {
+	const at = "capabilityConfig.approvals"
+	obj, ok := capabilityObject(v, m, at, CapabilityApproval, "approval capability", raw, "additionalFormVariables")
+	if !ok {
+		return nil
 	}
 	field := at + ".additionalFormVariables"
 	list, ok := obj["additionalFormVariables"].([]any)
@@ -520,19 +530,9 @@ func validateApprovals(v sb.Validation, m *Manifest, raw any) *LDApprovals {
 
 func validateAuditHook(v sb.Validation, m *Manifest, raw any) *LDAuditLogEventsHook {
 	const at = "capabilityConfig.auditLogEventsHook"
-	if !m.HasCapability(CapabilityAuditLogEventsHook) {
-		v.Add(at, m.Name+" has no audit log events hook capability")
-		return nil
-	}
-	obj, ok := raw.(map[string]any)
+	obj, ok := capabilityObject(v, m, at, CapabilityAuditLogEventsHook, "audit log events hook capability", raw, "statements")
 	if !ok {
-		v.Add(at, "must be an object, not "+jsonKind(raw))
 		return nil
-	}
-	for k := range obj {
-		if k != "statements" {
-			v.Add(at+"."+clip(k, 40), "is not a member of auditLogEventsHook")
-		}
 	}
 	out := &LDAuditLogEventsHook{Statements: []LDStatement{}}
 	rawList, present := obj["statements"]

@@ -194,11 +194,7 @@ func (s *Service) newNodeKeyRow(actor sb.Actor, teamID, nodeID, name string, per
 		NodeID: &nodeID, Status: StatusActive, UniqueKey: &nodeID, Attrs: string(attrs),
 		SecretHash: ptr(s.keys.MAC("node-secret", []byte(secret))), ExpiresAt: expires,
 	}
-	if actor.TokenID != "" {
-		row.CreatedByToken = &actor.TokenID
-	} else if actor.UserID != "" {
-		row.CreatedByUser = &actor.UserID
-	}
+	setCreator(row, actor)
 	return row, apiKey, secret, nil
 }
 

@@ -183,11 +183,7 @@ func (s *Service) CreateOnePassword(ctx context.Context, actor sb.Actor, in OneP
 		return nil, "", sb.Internal(err)
 	}
 	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-	if actor.TokenID != "" {
-		row.CreatedByToken = &actor.TokenID
-	} else if actor.UserID != "" {
-		row.CreatedByUser = &actor.UserID
-	}
+	setCreator(row, actor)
 	var reveal *db.Reveal
 	if withReveal {
 		reveal, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
