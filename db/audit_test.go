@@ -67,9 +67,10 @@ func TestDB_ListAudit(t *testing.T) {
 				t.Errorf("%s: %d rows, want %d", tc.name, got, tc.want)
 			}
 		}
+		// The cap is a page and its look-ahead row.
 		page, err := s.ListAudit(ctx, db.AuditFilter{Limit: 1000})
-		if err != nil || len(page) != db.MaxAuditLimit {
-			t.Errorf("ListAudit limit 1000: %d rows, %v; want %d", len(page), err, db.MaxAuditLimit)
+		if err != nil || len(page) != db.MaxAuditLimit+1 {
+			t.Errorf("ListAudit limit 1000: %d rows, %v; want %d", len(page), err, db.MaxAuditLimit+1)
 		}
 	})
 }
