@@ -39,6 +39,9 @@ type Service struct {
 	log   *slog.Logger
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// SessionIdle and SessionAbsolute are the browser session limits, so
+	// the sessions list leaves out the ones that timed out (0: no limit).
+	SessionIdle, SessionAbsolute time.Duration
 }
 
 // New returns a Service.

@@ -38,7 +38,7 @@ var AuditActions = []string{
 	"team.create", "team.member_add", "node.create", "token.create",
 	"integration.create", "integration.update", "integration.rotate", "integration.disable", "integration.enable",
 	"integration.test", "integration.revoke", "integration.delete", "token.revoke",
-	"reveal.create", "reveal.show", "keys.rotate",
+	"reveal.create", "reveal.show", "keys.rotate", "session.end", "session.end_all",
 }
 
 // DefaultAuditLimit is the page size when a query names none.

@@ -28,6 +28,11 @@ func (h *Handlers) renderAccount(c *fiber.Ctx, status int, errs views.Errors) er
 		}
 		slices.Sort(v.Teams)
 	}
+	sessions, err := h.accountSessions(c)
+	if err != nil {
+		return uiError(c, err)
+	}
+	v.Sessions = sessions
 	return page(c, status, "Your account", "account", views.Account(v), nil)
 }
 

@@ -113,6 +113,9 @@ func (h *Handlers) renderUser(c *fiber.Ctx, status int, form *userForm, errs vie
 	if form != nil {
 		v.Role, v.TeamIDs = form.Role, form.Teams
 	}
+	if v.Sessions, err = h.sessionsView(c, u.ID, "/users/"+u.ID+"/sessions/", "/users/"+u.ID+"/sessions/end"); err != nil {
+		return uiError(c, err)
+	}
 	return page(c, status, u.Email, "users", views.User(v), nil)
 }
 

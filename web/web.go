@@ -59,6 +59,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	}
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
 	acc := access.New(store, keys, log)
+	acc.SessionIdle, acc.SessionAbsolute = cfg.SessionIdle, cfg.SessionAbsolute
 	svc := integrations.New(store, keys, log)
 	svc.Guard.AllowPrivate = cfg.AllowPrivateTargets
 	if cfg.Manifests != nil {
@@ -198,6 +199,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Get("/account", h.AccountPage)
 	signedIn.Post("/account/password", h.AccountPassword)
 	signedIn.Post("/sign-out-everywhere", h.SignOutEverywhere)
+	signedIn.Post("/account/sessions/:id/end", h.AccountSessionEnd)
 
 	admin := signedIn.Group("", m.requireAdmin)
 	admin.Get("/teams", h.TeamsList)
@@ -212,6 +214,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	admin.Post("/users/:id/disable", h.UserDisable)
 	admin.Post("/users/:id/enable", h.UserEnable)
 	admin.Post("/users/:id/password-link", h.UserPasswordLink)
+	admin.Post("/users/:id/sessions/end", h.UserSessionsEnd)
+	admin.Post("/users/:id/sessions/:session/end", h.UserSessionEnd)
 
 	ui.Use(h.NotFound)
 	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions}

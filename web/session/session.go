@@ -52,6 +52,12 @@ type Session struct {
 	dirty bool
 	// Expired is set when the request carried a signed-in session that timed out.
 	Expired bool
+	// loadedSID is the session id the request's cookie carried while signed
+	// in (even one that timed out), so the middleware can tell a sign-out,
+	// a new sign-in or a re-issue from the same session going on.
+	loadedSID string
+	// fresh is set by SignIn: the session is a new one, not a re-issue.
+	fresh bool
 }
 
 // Load decodes the request's cookie. A missing, forged or undecodable
@@ -68,6 +74,7 @@ func (st *Store) Load(c *fiber.Ctx) *Session {
 	}
 	sess := &Session{s: s}
 	if sess.UserID() != "" {
+		sess.loadedSID = sess.SID()
 		now := st.Now().Unix()
 		started, seen := sess.int64("started"), sess.int64("seen")
 		if now-seen > int64(st.Idle/time.Second) || now-started > int64(st.Absolute/time.Second) {
@@ -129,6 +136,14 @@ func (s *Session) int64(k string) int64 {
 // UserID is the signed-in user, empty when signed out.
 func (s *Session) UserID() string { return s.str("uid") }
 
+// SID is the session's random id, empty when signed out. A signed-in
+// session's id names its row in the sessions list.
+func (s *Session) SID() string { return s.str("sid") }
+
+// LoadedSID is the session id the request arrived with (signed in, even if
+// it timed out on arrival); empty for a signed-out request.
+func (s *Session) LoadedSID() string { return s.loadedSID }
+
 // Generation is the user's session generation at sign-in.
 func (s *Session) Generation() int { return int(s.int64("gen")) }
 
@@ -148,7 +163,11 @@ func (s *Session) SignIn(userID string, generation int, now time.Time) {
 	s.s.Values["seen"] = now.Unix()
 	s.s.Values["csrf"] = secrets.RandomID(32)
 	s.dirty = true
+	s.fresh = true
 }
+
+// SignedInNow reports whether SignIn ran during this request.
+func (s *Session) SignedInNow() bool { return s.fresh }
 
 // Reissue keeps the user signed in under a new session generation (after
 // a password change ended every other session) with a new session id; the
