@@ -14,6 +14,7 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/handlers"
+	"switchboard/metrics"
 	"switchboard/secrets"
 	"switchboard/web/session"
 )
@@ -26,6 +27,17 @@ type middleware struct {
 	secure   bool
 	// limiter counts API requests per token (nil or limit 0: no limit).
 	limiter *rateLimiter
+	metrics *metrics.Metrics
+}
+
+// observe records every request's route pattern, status and latency. It
+// runs outside requestLog, which has turned any error into the final
+// status by the time it returns.
+func (m *middleware) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	m.metrics.Observe(c.Method(), c.Route().Path, c.Response().StatusCode(), time.Since(start))
+	return err
 }
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/handlers"
 	"switchboard/integrations"
+	"switchboard/metrics"
 	"switchboard/secrets"
 	"switchboard/static"
 	"switchboard/web/session"
@@ -39,6 +41,10 @@ type Config struct {
 	// Manifests are the LaunchDarkly integrations offered; nil means the
 	// shipped ones.
 	Manifests *integrations.ManifestSet
+	// MetricsToken, when set, serves GET /metrics on this app to requests
+	// with "Authorization: Bearer <MetricsToken>"; empty means no /metrics
+	// route here (a separate metrics address may serve App.Metrics).
+	MetricsToken string
 }
 
 // App is the assembled application.
@@ -47,6 +53,8 @@ type App struct {
 	Access   *access.Service
 	Services *integrations.Service
 	Sessions *session.Store
+	// Metrics is the app's Prometheus registry and collectors.
+	Metrics *metrics.Metrics
 }
 
 // New assembles the app over an open, migrated store.
@@ -78,7 +86,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(log),
 	})
-	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store}
+	met := metrics.New(store.SQLX().DB)
+	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store, metrics: met}
 	switch {
 	case cfg.APIRateLimit == 0:
 		m.limiter = &rateLimiter{store: store, limit: DefaultAPIRateLimit}
@@ -86,7 +95,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
 
-	app.Use(m.requestLog, m.securityHeaders, m.refuseEncodedBodies)
+	app.Use(m.observe, m.requestLog, m.securityHeaders, m.refuseEncodedBodies)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
@@ -97,6 +106,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		}
 		return c.SendString("ok")
 	})
+	if cfg.MetricsToken != "" {
+		app.Get("/metrics", adaptor.HTTPHandler(met.Handler(cfg.MetricsToken)))
+	}
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 300}))
 	app.Get("/openapi.json", handlers.OpenAPI)
 
@@ -218,7 +230,10 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	admin.Post("/users/:id/sessions/:session/end", h.UserSessionEnd)
 
 	ui.Use(h.NotFound)
-	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions}
+	for _, r := range app.GetRoutes(false) {
+		met.AddRoutes(r.Path)
+	}
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met}
 }
 
 // errorHandler answers errors no handler turned into a response (unknown

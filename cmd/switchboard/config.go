@@ -32,6 +32,10 @@ type Config struct {
 	APIRateLimit int
 	// ManifestDir is a folder of extra LaunchDarkly manifest JSON files ("" for none).
 	ManifestDir string
+	// MetricsToken is the bearer token /metrics wants ("" for none).
+	MetricsToken string
+	// MetricsAddr is a separate listener for /metrics ("" for none).
+	MetricsAddr string
 }
 
 // setting describes one variable and its flag.
@@ -52,6 +56,8 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
 		{"SWITCHBOARD_API_RATE_LIMIT", "api-rate-limit", "300", "JSON API requests a minute per token (0 turns the limit off)", raw["api-rate-limit"]},
 		{"SWITCHBOARD_MANIFEST_DIR", "manifest-dir", "", "folder of extra LaunchDarkly manifest JSON files", raw["manifest-dir"]},
+		{"SWITCHBOARD_METRICS_TOKEN", "metrics-token", "", "bearer token for GET /metrics (16+ characters); serves /metrics on the main address when set", raw["metrics-token"]},
+		{"SWITCHBOARD_METRICS_ADDR", "metrics-addr", "", "separate host:port that serves only /metrics (behind the token when one is set)", raw["metrics-addr"]},
 	}
 }
 
@@ -70,7 +76,7 @@ func (e *usageError) Error() string { return e.msg }
 // checks every value.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	raw := map[string]*string{}
-	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir"} {
+	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "metrics-token", "metrics-addr"} {
 		raw[n] = new(string)
 	}
 	cfg := &Config{}
@@ -139,6 +145,16 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, e
 		}
 		cfg.APIRateLimit = rate
 		cfg.ManifestDir = val["SWITCHBOARD_MANIFEST_DIR"]
+		cfg.MetricsToken = val["SWITCHBOARD_METRICS_TOKEN"]
+		if cfg.MetricsToken != "" && (len(cfg.MetricsToken) < 16 || strings.ContainsAny(cfg.MetricsToken, " \t\r\n")) {
+			return nil, &configError{"SWITCHBOARD_METRICS_TOKEN", "must be at least 16 characters without spaces (generate one with: openssl rand -hex 32)"}
+		}
+		cfg.MetricsAddr = val["SWITCHBOARD_METRICS_ADDR"]
+		if cfg.MetricsAddr != "" {
+			if _, port, err := net.SplitHostPort(cfg.MetricsAddr); err != nil || port == "" {
+				return nil, &configError{"SWITCHBOARD_METRICS_ADDR", fmt.Sprintf("%q is not a host:port address", cfg.MetricsAddr)}
+			}
+		}
 		return cfg, nil
 	}
 }
