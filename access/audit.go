@@ -39,6 +39,7 @@ var AuditActions = []string{
 	"integration.create", "integration.update", "integration.rotate", "integration.disable", "integration.enable",
 	"integration.test", "integration.revoke", "integration.delete", "token.revoke",
 	"reveal.create", "reveal.show", "keys.rotate", "session.end", "session.end_all",
+	"user.two_factor_enable", "user.two_factor", "user.two_factor_failed", "settings.two_factor_policy",
 }
 
 // DefaultAuditLimit is the page size when a query names none.

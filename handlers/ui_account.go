@@ -33,6 +33,9 @@ func (h *Handlers) renderAccount(c *fiber.Ctx, status int, errs views.Errors) er
 		return uiError(c, err)
 	}
 	v.Sessions = sessions
+	if v.TwoFactor, err = h.twoFactorSection(c); err != nil {
+		return uiError(c, err)
+	}
 	return page(c, status, "Your account", "account", views.Account(v), nil)
 }
 

@@ -45,6 +45,9 @@ func (h *Handlers) SignIn(c *fiber.Ctx) error {
 		status := Status(e.Code)
 		return page(c, status, "Sign in", "", views.SignIn(views.Page{CSRF: csrf(c)}, views.SignInForm{Email: f.Email, Next: f.Next, Error: capitalise(e.Message) + "."}), nil)
 	}
+	if done, err := h.startSecondFactor(c, u.ID, u.Role, f.Next); done {
+		return err
+	}
 	session.From(c).SignIn(u.ID, u.SessionGeneration, h.Access.Now())
 	return redirect(c, safeNext(f.Next))
 }

@@ -38,6 +38,9 @@ func (h *Handlers) renderUsers(c *fiber.Ctx, status int, v views.UsersView) erro
 		return uiError(c, err)
 	}
 	v.CSRF, v.Teams = csrf(c), opts
+	if v.Policy, err = h.twoFactorPolicy(c); err != nil {
+		return uiError(c, err)
+	}
 	for _, u := range users {
 		item := views.UserItem{ID: u.ID, Email: u.Email, Role: u.Role, Disabled: u.DisabledAt != nil, PasswordSet: u.PasswordSet, CreatedAt: u.CreatedAt}
 		for _, id := range u.TeamIDs {

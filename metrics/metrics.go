@@ -58,7 +58,7 @@ func New(pool *sql.DB) *Metrics {
 		}, []string{"route"}),
 		signInFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_sign_in_failures_total",
-			Help: "Refused browser sign-ins, by reason (credentials, throttled).",
+			Help: "Refused browser sign-ins, by reason (credentials, second_factor, throttled).",
 		}, []string{"reason"}),
 		revealClaims: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_reveal_claims_total",
@@ -72,7 +72,7 @@ func New(pool *sql.DB) *Metrics {
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, "switchboard"))
 	}
 	// Zero series for the outcomes, so a dashboard sees 0 rather than nothing.
-	for _, r := range []string{"credentials", "throttled"} {
+	for _, r := range []string{"credentials", "second_factor", "throttled"} {
 		m.signInFailures.WithLabelValues(r)
 	}
 	for _, o := range []string{"shown", "gone", "not_found"} {
@@ -114,8 +114,10 @@ func (m *Metrics) Observe(method, route string, status int, d time.Duration) {
 	switch {
 	case route == "/sign-in" && method == http.MethodPost && status == http.StatusUnauthorized:
 		m.signInFailures.WithLabelValues("credentials").Inc()
-	case route == "/sign-in" && method == http.MethodPost && status == http.StatusTooManyRequests:
+	case (route == "/sign-in" || route == "/sign-in/two-factor") && method == http.MethodPost && status == http.StatusTooManyRequests:
 		m.signInFailures.WithLabelValues("throttled").Inc()
+	case route == "/sign-in/two-factor" && method == http.MethodPost && status == http.StatusUnauthorized:
+		m.signInFailures.WithLabelValues("second_factor").Inc()
 	case route == "/reveal/:id" && method == http.MethodGet:
 		switch status {
 		case http.StatusOK:

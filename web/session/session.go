@@ -166,6 +166,30 @@ func (s *Session) SignIn(userID string, generation int, now time.Time) {
 	s.fresh = true
 }
 
+// PendingTTL is how long a sign-in waits for its second factor.
+const PendingTTL = 5 * time.Minute
+
+// SetPending marks a sign-in whose password was right and which waits for a
+// second factor (enrol: the user must set one up first). The session is not
+// signed in; the values are dropped by SignIn or SignOut.
+func (s *Session) SetPending(userID string, enrol bool, now time.Time) {
+	s.s.Values["p_uid"] = userID
+	s.s.Values["p_at"] = now.Unix()
+	s.s.Values["p_enrol"] = enrol
+	s.dirty = true
+}
+
+// Pending returns the user of a sign-in waiting for its second factor, if
+// it is younger than PendingTTL.
+func (s *Session) Pending(now time.Time) (userID string, enrol bool, ok bool) {
+	uid := s.str("p_uid")
+	if uid == "" || now.Unix()-s.int64("p_at") > int64(PendingTTL/time.Second) {
+		return "", false, false
+	}
+	enrol, _ = s.s.Values["p_enrol"].(bool)
+	return uid, enrol, true
+}
+
 // SignedInNow reports whether SignIn ran during this request.
 func (s *Session) SignedInNow() bool { return s.fresh }
 
