@@ -42,6 +42,10 @@ type Service struct {
 	// SessionIdle and SessionAbsolute are the browser session limits, so
 	// the sessions list leaves out the ones that timed out (0: no limit).
 	SessionIdle, SessionAbsolute time.Duration
+	// OIDC is single sign-on, nil when it is not configured.
+	OIDC *OIDC
+	// PasswordSignInOff turns password sign-in off (single sign-on only).
+	PasswordSignInOff bool
 }
 
 // New returns a Service.

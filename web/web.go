@@ -41,6 +41,12 @@ type Config struct {
 	// Manifests are the LaunchDarkly integrations offered; nil means the
 	// shipped ones.
 	Manifests *integrations.ManifestSet
+	// OIDC, when its Issuer is set, turns on single sign-on (RedirectURL
+	// defaults to BaseURL/sign-in/oidc/callback).
+	OIDC access.OIDCConfig
+	// PasswordSignInOff hides the password form and refuses password
+	// sign-ins (single sign-on only).
+	PasswordSignInOff bool
 	// MetricsToken, when set, serves GET /metrics on this app to requests
 	// with "Authorization: Bearer <MetricsToken>"; empty means no /metrics
 	// route here (a separate metrics address may serve App.Metrics).
@@ -68,6 +74,13 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
 	acc := access.New(store, keys, log)
 	acc.SessionIdle, acc.SessionAbsolute = cfg.SessionIdle, cfg.SessionAbsolute
+	if cfg.OIDC.Issuer != "" {
+		if cfg.OIDC.RedirectURL == "" {
+			cfg.OIDC.RedirectURL = strings.TrimRight(cfg.BaseURL, "/") + "/sign-in/oidc/callback"
+		}
+		acc.EnableOIDC(cfg.OIDC)
+	}
+	acc.PasswordSignInOff = cfg.PasswordSignInOff
 	svc := integrations.New(store, keys, log)
 	svc.Guard.AllowPrivate = cfg.AllowPrivateTargets
 	if cfg.Manifests != nil {
@@ -168,6 +181,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	ui.Get("/sign-in", h.SignInPage)
 	ui.Post("/sign-in", h.SignIn)
 	ui.Post("/sign-out", h.SignOut)
+	ui.Get("/sign-in/oidc", h.OIDCStart)
+	ui.Get("/sign-in/oidc/callback", h.OIDCCallback)
 	ui.Get("/sign-in/two-factor", h.TwoFactorPage)
 	ui.Post("/sign-in/two-factor", h.TwoFactorSubmit)
 	ui.Get("/sign-in/two-factor/enrol", h.TwoFactorEnrolPage)

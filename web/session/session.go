@@ -190,6 +190,29 @@ func (s *Session) Pending(now time.Time) (userID string, enrol bool, ok bool) {
 	return uid, enrol, true
 }
 
+// SetOIDC keeps a single sign-on flow's state, nonce and PKCE verifier
+// (and where to go after it) until the provider sends the browser back.
+func (s *Session) SetOIDC(state, nonce, verifier, next string, now time.Time) {
+	s.s.Values["o_state"], s.s.Values["o_nonce"], s.s.Values["o_verifier"], s.s.Values["o_next"] = state, nonce, verifier, next
+	s.s.Values["o_at"] = now.Unix()
+	s.dirty = true
+}
+
+// TakeOIDC returns and drops the pending single sign-on flow, so a state
+// works once; ok is false when there is none younger than PendingTTL.
+func (s *Session) TakeOIDC(now time.Time) (state, nonce, verifier, next string, ok bool) {
+	state, nonce, verifier, next = s.str("o_state"), s.str("o_nonce"), s.str("o_verifier"), s.str("o_next")
+	at := s.int64("o_at")
+	for _, k := range []string{"o_state", "o_nonce", "o_verifier", "o_next", "o_at"} {
+		delete(s.s.Values, k)
+	}
+	s.dirty = true
+	if state == "" || now.Unix()-at > int64(PendingTTL/time.Second) {
+		return "", "", "", "", false
+	}
+	return state, nonce, verifier, next, true
+}
+
 // SignedInNow reports whether SignIn ran during this request.
 func (s *Session) SignedInNow() bool { return s.fresh }
 
