@@ -58,7 +58,7 @@ func New(pool *sql.DB) *Metrics {
 		}, []string{"route"}),
 		signInFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_sign_in_failures_total",
-			Help: "Refused browser sign-ins, by reason (credentials, second_factor, throttled).",
+			Help: "Refused browser sign-ins, by reason (credentials, second_factor, sso, throttled).",
 		}, []string{"reason"}),
 		revealClaims: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_reveal_claims_total",
@@ -72,7 +72,7 @@ func New(pool *sql.DB) *Metrics {
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, "switchboard"))
 	}
 	// Zero series for the outcomes, so a dashboard sees 0 rather than nothing.
-	for _, r := range []string{"credentials", "second_factor", "throttled"} {
+	for _, r := range []string{"credentials", "second_factor", "sso", "throttled"} {
 		m.signInFailures.WithLabelValues(r)
 	}
 	for _, o := range []string{"shown", "gone", "not_found"} {
@@ -118,6 +118,8 @@ func (m *Metrics) Observe(method, route string, status int, d time.Duration) {
 		m.signInFailures.WithLabelValues("throttled").Inc()
 	case route == "/sign-in/two-factor" && method == http.MethodPost && status == http.StatusUnauthorized:
 		m.signInFailures.WithLabelValues("second_factor").Inc()
+	case route == "/sign-in/oidc/callback" && status == http.StatusUnauthorized:
+		m.signInFailures.WithLabelValues("sso").Inc()
 	case route == "/reveal/:id" && method == http.MethodGet:
 		switch status {
 		case http.StatusOK:

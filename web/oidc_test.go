@@ -216,7 +216,18 @@ func TestOIDC_SignIn(t *testing.T) {
 
 			idp.Claims = ann
 			c := env.Client()
-			resp, _, cb := ocSSO(t, c)
+			// A copy of the cookie as it is just before the callback (the
+			// flow's state inside) is kept to replay the callback with it.
+			start, _ := c.Get("/sign-in/oidc")
+			preCallback := htCookie(env, start)
+			idpResp, err := noFollow.Get(start.Header.Get("Location"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			idpResp.Body.Close()
+			back, _ := url.Parse(idpResp.Header.Get("Location"))
+			cb := back.Path + "?" + back.RawQuery
+			resp, _ := c.Get(cb)
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/integrations" {
 				t.Fatalf("SSO sign-in = %d %q, want 303 /integrations", resp.StatusCode, resp.Header.Get("Location"))
 			}
@@ -236,6 +247,15 @@ func TestOIDC_SignIn(t *testing.T) {
 			}
 			if r := ocLastRefusal(t, env); r["reason"] != "unknown or already used state" || r["issuer"] != idp.srv.URL {
 				t.Errorf("replayed state audited as %v", r)
+			}
+			// With the copied pre-callback cookie the state matches, and the
+			// spent code is refused by the provider: no session either way.
+			resp, _ = htRaw(t, env, http.MethodGet, cb, preCallback, nil, "")
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("callback replayed with the pre-callback cookie = %d, want 401", resp.StatusCode)
+			}
+			if r := ocLastRefusal(t, env); r["reason"] != "the code exchange failed" {
+				t.Errorf("replay with the copied cookie audited as %v, want the code exchange refused", r)
 			}
 
 			for _, tc := range []struct {
