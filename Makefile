@@ -19,7 +19,7 @@ export BROWSERSLIST_IGNORE_OLD_DATA := 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run build test generate check bench migrate clean
+.PHONY: help run build test generate check bench loadtest migrate clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,9 @@ test: ## Run all tests with the race detector
 
 bench: ## Run benchmarks (no tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+loadtest: ## Load run on PostgreSQL with wrk and pgbench (see README "Load test")
+	./loadtest/loadtest.sh
 
 migrate: ## Apply database migrations
 	$(GO) run ./cmd/switchboard migrate

@@ -1,0 +1,45 @@
+// Command ceiling serves the load test's list-page ceiling: the integrations
+// page's own templates (views.Layout around views.IntegrationsList) with 50
+// fixed rows, on a bare Fiber app with no database, session or middleware.
+// Switchboard's signed-in list page is measured against it, so the ratio
+// shows what the request path costs beyond rendering the same HTML.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"switchboard/views"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:18090", "address to listen on")
+	rows := flag.Int("rows", 50, "table rows on the page")
+	flag.Parse()
+
+	items := make([]views.IntegrationItem, *rows)
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range items {
+		items[i] = views.IntegrationItem{
+			ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Provider: "1Password service account",
+			Name: fmt.Sprintf("loadtest-%06d", i), Team: "Load test", CreatedBy: "admin@loadtest.invalid",
+			CreatedAt: created.Add(-time.Duration(i) * time.Minute), Status: "active",
+		}
+	}
+	page := views.Page{Title: "Integrations", Nav: "integrations", CSRF: "ceiling-csrf-token-ceiling-csrf-token",
+		Viewer: &views.Viewer{Email: "admin@loadtest.invalid", Admin: true}}
+
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/integrations", func(c *fiber.Ctx) error {
+		c.Type("html", "utf-8")
+		return views.Layout(page, views.IntegrationsList(items)).Render(context.Background(), c.Response().BodyWriter())
+	})
+	if err := app.Listen(*addr); err != nil {
+		log.Fatalf("ceiling: %v", err)
+	}
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Reproducible load run for issue 12 (see README "Load test"). It builds
+# Switchboard and the list-page ceiling, creates a fresh PostgreSQL database
+# (dropped on exit), seeds 100,000 integrations, measures with wrk and
+# pgbench, and prints one table. Everything it starts is stopped on exit.
+#
+# Environment: LOADTEST_PG (admin URL of the PostgreSQL server, default
+# postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable),
+# LOADTEST_DURATION (per run, default 10s), LOADTEST_PORT (default 18080).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+pg_admin=${LOADTEST_PG:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+duration=${LOADTEST_DURATION:-10s}
+port=${LOADTEST_PORT:-18080}
+ceiling_port=$((port + 10))
+sqlite_port=$((port + 20))
+addr=127.0.0.1:$port
+base=http://$addr
+
+for tool in wrk pgbench psql curl go openssl; do
+	command -v "$tool" >/dev/null || { echo "loadtest: $tool is missing (apt-get install wrk postgresql-client curl)" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/switchboard-loadtest.XXXXXX)
+dbname=loadtest_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+db_url=${pg_admin%%\?*}
+db_url=${db_url%/*}/$dbname?sslmode=disable
+pids=()
+db_created=
+
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "$db_created" ]; then
+		psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '== %s\n' "$*" >&2; }
+
+# wait_healthz URL: poll until /healthz answers 200 (30 s at most).
+wait_healthz() {
+	local i
+	for i in $(seq 1 3000); do
+		curl -fs -o /dev/null "$1/healthz" && return 0
+		sleep 0.01
+	done
+	echo "loadtest: $1/healthz never answered; server log:" >&2
+	tail -n 20 "$work"/*.log >&2 || true
+	exit 1
+}
+
+# start_server NAME RATE_LIMIT: start Switchboard on PostgreSQL in the background.
+start_server() {
+	SWITCHBOARD_DATABASE_URL=$db_url SWITCHBOARD_MASTER_KEY=$master_key \
+		"$work/switchboard" serve --addr "$addr" --api-rate-limit "$2" >"$work/$1.log" 2>&1 &
+	server_pid=$!
+	pids+=("$server_pid")
+	wait_healthz "$base"
+}
+
+stop_server() {
+	kill "$server_pid"
+	wait "$server_pid" 2>/dev/null || true
+}
+
+# field KEY FILE: a key=value from a wrk RESULT line.
+field() { grep '^RESULT' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# run_wrk NAME CONNECTIONS SCRIPT URL: one wrk run, its RESULT line kept in NAME.out.
+run_wrk() {
+	LOADTEST_DIR=$here LOADTEST_RUN=$1 wrk -t2 -c"$2" -d"$duration" -s "$here/$3" "$4" >"$work/$1.out" 2>&1 ||
+		{ cat "$work/$1.out" >&2; exit 1; }
+	grep -q '^RESULT' "$work/$1.out" || { cat "$work/$1.out" >&2; exit 1; }
+	log "$1: $(grep '^RESULT' "$work/$1.out")"
+}
+
+log "building switchboard and the ceiling page"
+(cd "$repo" && go build -trimpath -o "$work/switchboard" ./cmd/switchboard && go build -trimpath -o "$work/ceiling" ./loadtest/ceiling)
+
+# --- start-up and idle memory on SQLite -------------------------------
+log "start to /healthz and idle RSS on SQLite"
+mkdir "$work/sqlite"
+start_ns=$(date +%s%N)
+SWITCHBOARD_DATABASE_URL=sqlite:$work/sqlite/sb.db "$work/switchboard" serve --addr "127.0.0.1:$sqlite_port" >"$work/sqlite-first.log" 2>&1 &
+sqlite_pid=$!
+pids+=("$sqlite_pid")
+wait_healthz "http://127.0.0.1:$sqlite_port"
+first_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+kill "$sqlite_pid"; wait "$sqlite_pid" 2>/dev/null || true
+start_ns=$(date +%s%N)
+SWITCHBOARD_DATABASE_URL=sqlite:$work/sqlite/sb.db "$work/switchboard" serve --addr "127.0.0.1:$sqlite_port" >"$work/sqlite.log" 2>&1 &
+sqlite_pid=$!
+pids+=("$sqlite_pid")
+wait_healthz "http://127.0.0.1:$sqlite_port"
+restart_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+sleep 3
+idle_rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$sqlite_pid/status")
+kill "$sqlite_pid"; wait "$sqlite_pid" 2>/dev/null || true
+
+# --- PostgreSQL database, admin, team, token, seed ----------------------
+log "creating database $dbname"
+psql -q "$pg_admin" -c "CREATE DATABASE $dbname" >/dev/null
+db_created=1
+master_key=$(openssl rand -base64 32)
+export SWITCHBOARD_DATABASE_URL=$db_url SWITCHBOARD_MASTER_KEY=$master_key
+"$work/switchboard" migrate >"$work/migrate.log" 2>&1
+admin_email=admin@loadtest.invalid
+admin_password=$(openssl rand -hex 16)
+printf '%s\n' "$admin_password" | "$work/switchboard" users create --email "$admin_email" --role admin --password-stdin >/dev/null
+team_id=$("$work/switchboard" teams create --slug loadtest --name 'Load test')
+api_token=$("$work/switchboard" tokens create --team loadtest --name wrk)
+unset SWITCHBOARD_DATABASE_URL SWITCHBOARD_MASTER_KEY
+admin_id=$(psql -Atq "$db_url" -c "SELECT id FROM users WHERE email = '$admin_email'")
+token_id=$(psql -Atq "$db_url" -c "SELECT id FROM api_tokens LIMIT 1")
+
+log "seeding 100,000 integrations"
+psql -q -v ON_ERROR_STOP=1 -v team="$team_id" -v admin="$admin_id" -f "$here/seed.sql" "$db_url" >/dev/null
+
+# A service account token as 1Password issues them: ops_ and URL-safe
+# base64 (no padding) of a JSON payload with the fields the parser checks.
+payload='{"signInAddress":"my.1password.com","userAuth":{"method":"SRPg-4096","alg":"PBES2g-HS256","iterations":650000,"salt":"bG9hZHRlc3Q"},"email":"wrk@loadtest.invalid","srpX":"0d2a6f6d1f1e4a4c9b7d","muk":{"alg":"A256GCM","ext":true,"k":"bG9hZHRlc3Qta2V5","key_ops":["encrypt","decrypt"],"kty":"oct","kid":"mp"},"secretKey":"A3-LOADTS-TWRKXX-ABCDE-FGHIJ-KLMNO-PQRST","throttleSecret":{"seed":"00","uuid":"loadtest"},"deviceUuid":"loadtestdeviceuuid000000"}'
+export LOADTEST_OPS_TOKEN="ops_$(printf '%s' "$payload" | base64 -w0 | tr '+/' '-_' | tr -d '=')"
+export LOADTEST_API_TOKEN=$api_token
+
+# --- (a) Anchor-shaped 1Password create ---------------------------------
+log "create, rate limiter on (limit raised so the run is not refused)"
+start_server sb-limit 100000000
+check=$(curl -s -o /dev/null -w '%{http_code}' -H "anchor-api-key: $api_token" -H 'Content-Type: application/json' \
+	-d "{\"name\":\"curl-check\",\"type\":\"1PASSWORD\",\"credentials\":{\"type\":\"serviceAccount\",\"data\":{\"serviceAccount\":\"$LOADTEST_OPS_TOKEN\"}}}" "$base/v1/integrations")
+[ "$check" = 200 ] || [ "$check" = 201 ] || { echo "loadtest: a single create answered $check" >&2; exit 1; }
+run_wrk create-limit 16 create.lua "$base"
+stop_server
+
+log "create, rate limiter off"
+start_server sb-nolimit 0
+run_wrk create-nolimit 16 create.lua "$base"
+
+# --- (c) signed-in list page --------------------------------------------
+log "signing in for the list page"
+jar=$work/cookies.txt
+csrf=$(curl -fs -c "$jar" -b "$jar" "$base/sign-in" | grep -o 'name="_csrf" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//')
+[ -n "$csrf" ] || { echo "loadtest: no CSRF token on /sign-in" >&2; exit 1; }
+status=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" --data-urlencode "email=$admin_email" \
+	--data-urlencode "password=$admin_password" --data-urlencode "_csrf=$csrf" "$base/sign-in")
+[ "$status" = 303 ] || [ "$status" = 302 ] || { echo "loadtest: sign-in answered $status" >&2; exit 1; }
+export LOADTEST_COOKIE=$(awk -F'\t' 'NF >= 7 && $1 !~ /^#/ || $1 ~ /^#HttpOnly_/ {print $6 "=" $7}' "$jar" | paste -sd';' - | sed 's/;/; /g')
+list_check=$(curl -s -H "Cookie: $LOADTEST_COOKIE" "$base/integrations")
+rows=$(printf '%s' "$list_check" | grep -c '<tr' || true)
+printf '%s' "$list_check" | grep -qE 'seed-|wrk-' || { echo "loadtest: the list page shows no integrations (not signed in?)" >&2; exit 1; }
+log "list page: $rows table rows, $(printf '%s' "$list_check" | wc -c) bytes"
+run_wrk list 64 list.lua "$base"
+stop_server
+
+# --- (d) the list ceiling: bare Fiber + templ, 50 rows -------------------
+log "ceiling page"
+"$work/ceiling" --addr "127.0.0.1:$ceiling_port" --rows 50 >"$work/ceiling.log" 2>&1 &
+ceiling_pid=$!
+pids+=("$ceiling_pid")
+wait_healthz "http://127.0.0.1:$ceiling_port"
+run_wrk list-ceiling 64 list.lua "http://127.0.0.1:$ceiling_port"
+kill "$ceiling_pid"; wait "$ceiling_pid" 2>/dev/null || true
+
+# --- (b) the create ceiling: pgbench, the same two INSERTs ---------------
+log "pgbench ceiling"
+secs=${duration%s}
+pgbench -n -M prepared -c 16 -j 2 -T "$secs" -D team="$team_id" -D token="$token_id" -f "$here/pgbench_create.sql" "$db_url" >"$work/pgbench.out" 2>&1 ||
+	{ cat "$work/pgbench.out" >&2; exit 1; }
+tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out" | head -n1)
+pg_lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$work/pgbench.out")
+pg_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/pgbench.out")
+log "pgbench: tps=$tps latency avg=${pg_lat} ms failed=${pg_failed:-0}"
+
+# --- the table --------------------------------------------------------
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f %%", 100 * a / b }'; }
+num() { awk -v a="$1" 'BEGIN { printf "%\047.0f", a }'; }
+row() { # NAME WORK CEILING_TEXT CEILING_VALUE
+	printf '| %s | %s req/s, p99 %s ms, %s errors | %s | %s |\n' "$2" "$(num "$(field rps "$work/$1.out")")" \
+		"$(field p99_ms "$work/$1.out")" "$(field errors "$work/$1.out")" "$3" "$(pct "$(field rps "$work/$1.out")" "$4")"
+}
+ceil_rps=$(field rps "$work/list-ceiling.out")
+echo
+echo "Load test $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(psql -Atq "$db_url" -c 'SHOW server_version'), wrk -t2 -d$duration, 100,000 integrations seeded"
+echo
+echo "| work | Switchboard | ceiling in the same run | ratio |"
+echo "|---|---|---|---|"
+row create-limit "Anchor-shaped 1Password create, rate limiter on, 16 connections" "pgbench, the same two INSERTs in one transaction, 16 clients: $(num "$tps") tps (avg $pg_lat ms)" "$tps"
+row create-nolimit "the same with the limiter off" "$(num "$tps") tps" "$tps"
+row list "signed-in integrations list page ($rows rows), 64 connections" "bare Fiber + templ page of 50 table rows: $(num "$ceil_rps") req/s, p99 $(field p99_ms "$work/list-ceiling.out") ms" "$ceil_rps"
+echo
+echo "Limiter cost: $(awk -v a="$(field rps "$work/create-limit.out")" -v b="$(field rps "$work/create-nolimit.out")" 'BEGIN { printf "%.0f %%", 100 * (1 - a / b) }') of the create throughput"
+echo "SQLite: start to /healthz ${first_ms} ms on a new database (migrations included), ${restart_ms} ms on a restart; idle RSS $((idle_rss_kb / 1024)) MB ($idle_rss_kb kB)"
