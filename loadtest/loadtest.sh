@@ -154,7 +154,8 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" --data-urlen
 [ "$status" = 303 ] || [ "$status" = 302 ] || { echo "loadtest: sign-in answered $status" >&2; exit 1; }
 export LOADTEST_COOKIE=$(awk -F'\t' 'NF >= 7 && $1 !~ /^#/ || $1 ~ /^#HttpOnly_/ {print $6 "=" $7}' "$jar" | paste -sd';' - | sed 's/;/; /g')
 list_check=$(curl -s -H "Cookie: $LOADTEST_COOKIE" "$base/integrations")
-rows=$(printf '%s' "$list_check" | grep -c '<tr' || true)
+# Table rows without the header row.
+rows=$(( $(printf '%s' "$list_check" | grep -o '<tr[ >]' | wc -l) - 1 ))
 printf '%s' "$list_check" | grep -qE 'seed-|wrk-' || { echo "loadtest: the list page shows no integrations (not signed in?)" >&2; exit 1; }
 log "list page: $rows table rows, $(printf '%s' "$list_check" | wc -c) bytes"
 run_wrk list 64 list.lua "$base"
@@ -181,14 +182,14 @@ log "pgbench: tps=$tps latency avg=${pg_lat} ms failed=${pg_failed:-0}"
 
 # --- the table --------------------------------------------------------
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f %%", 100 * a / b }'; }
-num() { awk -v a="$1" 'BEGIN { printf "%\047.0f", a }'; }
+num() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }
 row() { # NAME WORK CEILING_TEXT CEILING_VALUE
-	printf '| %s | %s req/s, p99 %s ms, %s errors | %s | %s |\n' "$2" "$(num "$(field rps "$work/$1.out")")" \
-		"$(field p99_ms "$work/$1.out")" "$(field errors "$work/$1.out")" "$3" "$(pct "$(field rps "$work/$1.out")" "$4")"
+	printf '| %s | %s req/s, p99 %s ms, %s errors (%s timeouts) | %s | %s |\n' "$2" "$(num "$(field rps "$work/$1.out")")" \
+		"$(field p99_ms "$work/$1.out")" "$(field errors "$work/$1.out")" "$(field timeouts "$work/$1.out")" "$3" "$(pct "$(field rps "$work/$1.out")" "$4")"
 }
 ceil_rps=$(field rps "$work/list-ceiling.out")
 echo
-echo "Load test $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(psql -Atq "$db_url" -c 'SHOW server_version'), wrk -t2 -d$duration, 100,000 integrations seeded"
+echo "Load test $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d" " -f1-3 /proc/loadavg), $(nproc) cores, $(psql -Atq "$db_url" -c 'SHOW server_version'), wrk -t2 -d$duration, 100,000 integrations seeded"
 echo
 echo "| work | Switchboard | ceiling in the same run | ratio |"
 echo "|---|---|---|---|"
