@@ -28,6 +28,11 @@ const (
 	CodeForbidden    Code = "forbidden"
 	CodeRateLimited  Code = "rate_limited"
 	CodeGone         Code = "gone"
+	// CodeTooLarge is a request body over the size limit (413).
+	CodeTooLarge Code = "too_large"
+	// CodeUnsupportedMedia is a body in a media type or encoding the route
+	// does not take (415): not JSON, or compressed.
+	CodeUnsupportedMedia Code = "unsupported_media"
 	CodeInternal     Code = "internal"
 )
 

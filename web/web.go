@@ -70,7 +70,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
 		Immutable:             true, // values from c.Params etc. stay valid after the handler
-		BodyLimit:             1 << 20,
+		BodyLimit:             bodyLimit,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
@@ -85,7 +85,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
 
-	app.Use(m.requestLog, m.securityHeaders, m.refuseEncodedBodies)
+	app.Use(m.requestLog, m.securityHeaders, m.checkInput)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
@@ -217,6 +217,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions}
 }
 
+// bodyLimit is the largest request body accepted (413 above it).
+const bodyLimit = 1 << 20
+
 // errorHandler answers errors no handler turned into a response (unknown
 // routes, body too large, panics recovered by Fiber) without internals.
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
@@ -229,7 +232,19 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			handlers.Logger(c).Error("unhandled error", "err", err)
 		}
 		msg := http.StatusText(code)
-		if strings.HasPrefix(c.Path(), "/api/") {
+		f := familyOf(c.Path())
+		if code == fiber.StatusRequestEntityTooLarge {
+			// Fiber answers an oversized body before any middleware ran:
+			// give it the request id and the family's shape here.
+			if c.GetRespHeader(fiber.HeaderXRequestID) == "" {
+				c.Set(fiber.HeaderXRequestID, secrets.RandomID(12))
+			}
+			return f.writeErr(c, sb.Errorf(sb.CodeTooLarge, "the request body is over the %d KiB limit", bodyLimit>>10))
+		}
+		if f.json && code == fiber.StatusNotFound {
+			return f.writeErr(c, sb.Errorf(sb.CodeNotFound, "no such API route"))
+		}
+		if f.json {
 			return c.Status(code).JSON(fiber.Map{"error": strings.ToLower(strings.ReplaceAll(msg, " ", "_")), "message": msg})
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
