@@ -33,7 +33,7 @@ const (
 	// CodeUnsupportedMedia is a body in a media type or encoding the route
 	// does not take (415): not JSON, or compressed.
 	CodeUnsupportedMedia Code = "unsupported_media"
-	CodeInternal     Code = "internal"
+	CodeInternal         Code = "internal"
 )
 
 // Error is a domain error: a code, a message safe to show to the caller, and
