@@ -6,9 +6,11 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,6 +63,32 @@ type App struct {
 	Sessions *session.Store
 	// Metrics is the app's Prometheus registry and collectors.
 	Metrics *metrics.Metrics
+	// draining is set by Drain: every answer closes its connection and
+	// /readyz answers 503, so clients and load balancers move away.
+	draining *atomic.Bool
+}
+
+// Drain starts a graceful stop: from now on every response carries
+// "Connection: close", so a keep-alive connection ends after the request
+// it is serving instead of being cut while the client writes the next one,
+// and /readyz answers 503. The listener keeps accepting during the drain
+// (a new connection gets one answer and is closed).
+func (a *App) Drain() { a.draining.Store(true) }
+
+// Shutdown drains for at most drain (ending early once no connection is
+// open), then stops the server, waiting up to timeout for in-flight
+// requests. Only connections idle for the whole drain are cut; a request
+// arriving on one at that instant can still fail (README: the limit).
+func (a *App) Shutdown(drain, timeout time.Duration) error {
+	a.Drain()
+	srv := a.Fiber.Server()
+	for end := time.Now().Add(drain); time.Now().Before(end) && srv.GetOpenConnectionsCount() > 0; {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := a.Fiber.ShutdownWithTimeout(timeout); err != nil {
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	return nil
 }
 
 // New assembles the app over an open, migrated store.
@@ -108,9 +136,19 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
 
+	draining := new(atomic.Bool)
+	app.Use(func(c *fiber.Ctx) error {
+		if draining.Load() {
+			c.Response().SetConnectionClose()
+		}
+		return c.Next()
+	})
 	app.Use(m.observe, m.requestLog, m.securityHeaders, m.checkInput)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
+		if draining.Load() {
+			return c.Status(fiber.StatusServiceUnavailable).SendString("shutting down")
+		}
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
 		if err := store.Ping(ctx); err != nil {
@@ -255,7 +293,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	for _, r := range app.GetRoutes(false) {
 		met.AddRoutes(r.Path)
 	}
-	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met}
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met, draining: draining}
 }
 
 // bodyLimit is the largest request body accepted (413 above it).
