@@ -28,7 +28,12 @@ const (
 	CodeForbidden    Code = "forbidden"
 	CodeRateLimited  Code = "rate_limited"
 	CodeGone         Code = "gone"
-	CodeInternal     Code = "internal"
+	// CodeTooLarge is a request body over the size limit (413).
+	CodeTooLarge Code = "too_large"
+	// CodeUnsupportedMedia is a body in a media type or encoding the route
+	// does not take (415): not JSON, or compressed.
+	CodeUnsupportedMedia Code = "unsupported_media"
+	CodeInternal         Code = "internal"
 )
 
 // Error is a domain error: a code, a message safe to show to the caller, and

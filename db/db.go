@@ -6,6 +6,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -98,10 +100,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	var x *sqlx.DB
 	switch dialect {
 	case Postgres:
-		x, err = sqlx.Open("postgres", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("db: open: %w", err)
-		}
+		x = openGuarded(&pq.Driver{}, dsn, "postgres")
 		x.SetMaxOpenConns(20)
 		x.SetMaxIdleConns(10)
 		x.SetConnMaxIdleTime(5 * time.Minute)
@@ -111,10 +110,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 				return nil, fmt.Errorf("db: create folder for %s: %w", path, err)
 			}
 		}
-		x, err = sqlx.Open("sqlite", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("db: open: %w", err)
-		}
+		x = openGuarded(&sqlite.Driver{}, dsn, "sqlite")
 		x.SetMaxOpenConns(8)
 		if strings.Contains(dsn, ":memory:") {
 			// Each connection to :memory: is its own database.
@@ -129,6 +125,12 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("db: connect: %w", err)
 	}
 	return d, nil
+}
+
+// openGuarded opens a pool whose connections refuse unstorable text in any
+// query argument (see ErrInvalidText).
+func openGuarded(drv driver.Driver, dsn, name string) *sqlx.DB {
+	return sqlx.NewDb(sql.OpenDB(guardedConnector{drv: drv, dsn: dsn}), name)
 }
 
 func sqlitePath(rawURL string) string {

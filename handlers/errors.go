@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
+	"switchboard/db"
 	"switchboard/views"
 )
 
@@ -28,9 +30,23 @@ func Status(code sb.Code) int {
 		return http.StatusTooManyRequests
 	case sb.CodeGone:
 		return http.StatusGone
+	case sb.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case sb.CodeUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// asError returns err as a domain error. It is the safety net under the
+// input middleware: text the store refuses (NUL, invalid UTF-8) is the
+// caller's mistake, a 400, never a 500, whichever route let it through.
+func asError(err error) *sb.Error {
+	if errors.Is(err, db.ErrInvalidText) {
+		return &sb.Error{Code: sb.CodeInvalid, Message: "invalid request: text must be UTF-8 without NUL characters"}
+	}
+	return sb.AsError(err)
 }
 
 // logInternal logs an internal error's cause with the request id; other
@@ -43,7 +59,7 @@ func logInternal(c *fiber.Ctx, e *sb.Error) {
 
 // uiError renders a domain error as a full page.
 func uiError(c *fiber.Ctx, err error) error {
-	e := sb.AsError(err)
+	e := asError(err)
 	logInternal(c, e)
 	status := Status(e.Code)
 	m := views.Message{Status: status, LinkText: "Back to integrations", LinkHref: "/integrations"}
@@ -56,6 +72,8 @@ func uiError(c *fiber.Ctx, err error) error {
 		m.Title, m.Text = "Gone", e.Message
 	case sb.CodeInternal:
 		m.Title, m.Text = "Something went wrong", "The error was logged with request id "+c.GetRespHeader(fiber.HeaderXRequestID)+". Try again, or tell your administrator."
+	case sb.CodeInvalid:
+		m.Title, m.Text = http.StatusText(status), e.Error() // names each field
 	default:
 		m.Title, m.Text = http.StatusText(status), e.Message
 	}
@@ -79,7 +97,7 @@ func fieldErrors(err error) (views.Errors, bool) {
 // nodeAPIError writes an error in the node API key family's shape:
 // {"error":"<code>","message":"…"} plus "fields" naming what failed.
 func nodeAPIError(c *fiber.Ctx, err error) error {
-	e := sb.AsError(err)
+	e := asError(err)
 	logInternal(c, e)
 	body := fiber.Map{"error": nodeErrorCode(e.Code), "message": e.Message}
 	if e.Code == sb.CodeInvalid {
@@ -105,6 +123,10 @@ func nodeErrorCode(code sb.Code) string {
 		return "forbidden"
 	case sb.CodeRateLimited:
 		return "rate_limited"
+	case sb.CodeTooLarge:
+		return "payload_too_large"
+	case sb.CodeUnsupportedMedia:
+		return "unsupported_media_type"
 	default:
 		return "internal_error"
 	}
@@ -113,13 +135,17 @@ func nodeErrorCode(code sb.Code) string {
 // NodeAPIError writes err in the node API key family's error shape.
 func NodeAPIError(c *fiber.Ctx, err error) error { return nodeAPIError(c, err) }
 
+// UIError renders err as a full page (for the middleware's refusals of
+// browser requests).
+func UIError(c *fiber.Ctx, err error) error { return uiError(c, err) }
+
 // NotFoundPage renders the 404 page.
 func NotFoundPage(c *fiber.Ctx) error { return uiError(c, sb.Errorf(sb.CodeNotFound, "not found")) }
 
 // anchorAPIError writes err in the Anchor (1Password service account)
 // family's shape: {"error":{"code":<status>,"message":"…"}}.
 func anchorAPIError(c *fiber.Ctx, err error) error {
-	e := sb.AsError(err)
+	e := asError(err)
 	logInternal(c, e)
 	status := Status(e.Code)
 	msg := e.Message
@@ -132,23 +158,29 @@ func anchorAPIError(c *fiber.Ctx, err error) error {
 // AnchorAPIError writes err in the Anchor family's error shape.
 func AnchorAPIError(c *fiber.Ctx, err error) error { return anchorAPIError(c, err) }
 
-// infisicalAPIError writes err in Infisical's shape:
-// {"reqId","statusCode","message","error"} and, for schema failures, 422
-// "ValidationFailure" with the field issues in "details". A domain error may
-// carry Infisical's own status (a duplicate name is a 400, not a 409).
+// infisicalAPIError writes err in Infisical's shape,
+// {"reqId","statusCode","message","error"}. A schema failure is Infisical's
+// 422 "ValidationFailure" whose message is the list of validation issues, as
+// Infisical sends its zod errors: [{"code","path":[…],"message"}] (the
+// seed's 422 allows no other member). A domain error may carry Infisical's
+// own status (a duplicate name is a 400, not a 409).
 func infisicalAPIError(c *fiber.Ctx, err error) error {
-	e := sb.AsError(err)
+	e := asError(err)
 	logInternal(c, e)
 	status := Status(e.Code)
 	body := fiber.Map{"reqId": c.GetRespHeader(fiber.HeaderXRequestID), "statusCode": status, "message": e.Message}
 	switch e.Code {
 	case sb.CodeInvalid:
 		status = fiber.StatusUnprocessableEntity
-		issues := make([]fiber.Map, 0, len(e.Fields))
+		issues := make([]fiber.Map, 0, max(1, len(e.Fields)))
 		for _, f := range sortedKeys(e.Fields) {
-			issues = append(issues, fiber.Map{"path": strings.Split(f, "."), "message": e.Fields[f]})
+			issues = append(issues, fiber.Map{"code": "custom", "path": issuePath(f), "message": e.Fields[f]})
 		}
-		body["statusCode"], body["error"], body["message"], body["details"] = status, "ValidationFailure", e.Error(), issues
+		if len(issues) == 0 {
+			// A body that is not a JSON object at all: zod names the root.
+			issues = append(issues, fiber.Map{"code": "custom", "path": []any{}, "message": e.Message})
+		}
+		body["statusCode"], body["error"], body["message"] = status, "ValidationFailure", issues
 	case sb.CodeConflict, sb.CodeBadRequest:
 		status = fiber.StatusBadRequest
 		body["statusCode"], body["error"] = status, "BadRequest"
@@ -160,10 +192,39 @@ func infisicalAPIError(c *fiber.Ctx, err error) error {
 		body["error"] = "PermissionDenied"
 	case sb.CodeRateLimited:
 		body["error"] = "RateLimitExceeded"
+	case sb.CodeTooLarge:
+		body["error"] = "PayloadTooLarge"
+	case sb.CodeUnsupportedMedia:
+		body["error"] = "UnsupportedMediaType"
 	default:
 		body["error"] = "InternalServerError"
 	}
 	return c.Status(status).JSON(body)
+}
+
+// issuePath splits a field name ("credentials.instanceUrl", "tags[1]") into
+// a zod issue path: member names as strings, array indexes as numbers.
+func issuePath(field string) []any {
+	var path []any
+	for _, seg := range strings.Split(field, ".") {
+		name, rest, _ := strings.Cut(seg, "[")
+		if name != "" {
+			path = append(path, name)
+		}
+		for rest != "" {
+			idx, after, _ := strings.Cut(rest, "]")
+			if n, err := strconv.Atoi(idx); err == nil {
+				path = append(path, n)
+			} else {
+				path = append(path, idx)
+			}
+			rest = strings.TrimPrefix(after, "[")
+		}
+	}
+	if path == nil {
+		path = []any{}
+	}
+	return path
 }
 
 // InfisicalAPIError writes err in Infisical's error shape.
@@ -182,7 +243,7 @@ func sortedKeys(m map[string]string) []string {
 // {"code":"…","message":"…"}; an invalid request names each failing field
 // in the message.
 func launchDarklyAPIError(c *fiber.Ctx, err error) error {
-	e := sb.AsError(err)
+	e := asError(err)
 	logInternal(c, e)
 	msg := e.Message
 	if e.Code == sb.CodeInvalid && len(e.Fields) > 0 {

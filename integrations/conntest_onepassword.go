@@ -68,7 +68,8 @@ func (s *Service) CheckOnePasswordConnect(ctx context.Context, instanceURL, apiT
 		case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
 			return sum, failedValidation("the Connect server did not answer within 5 seconds")
 		default:
-			return sum, failedValidation("cannot reach the Connect server: " + scrubAll(err.Error(), []string{apiToken}))
+			// The class only: socket detail would be a port-scan oracle.
+			return sum, failedValidation("cannot reach the Connect server: " + netguard.Describe(err))
 		}
 	}
 	defer resp.Body.Close()

@@ -190,6 +190,9 @@ func sqlReason(err error, server string) string {
 		return myErr.Message
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		return fmt.Sprintf("%s did not answer within %s", server, ConnectionTestTimeout)
+	case errors.As(err, new(*net.OpError)):
+		// Socket detail (refused, reset, unreachable) would be a port-scan oracle.
+		return "cannot connect to " + server + ": " + netguard.Describe(err)
 	}
 	msg := strings.TrimPrefix(err.Error(), "pq: ")
 	return "cannot connect to " + server + ": " + msg

@@ -29,7 +29,7 @@ import (
 )
 
 // infErr checks Infisical's error body ({"reqId","statusCode","message",
-// "error"} plus "details" on 422) and returns the failing field paths.
+// "error"}, the message a list of zod issues on 422) and returns the failing field paths.
 func infErr(t *testing.T, resp *http.Response, m map[string]any, raw string, wantStatus int, wantError string) []string {
 	t.Helper()
 	if resp.StatusCode != wantStatus {
@@ -50,30 +50,37 @@ func infErr(t *testing.T, resp *http.Response, m map[string]any, raw string, wan
 	if id, _ := m["reqId"].(string); id == "" || id != resp.Header.Get("X-Request-Id") {
 		t.Errorf("reqId = %v, want the request id %q", m["reqId"], resp.Header.Get("X-Request-Id"))
 	}
-	if msg, _ := m["message"].(string); msg == "" {
+	// Infisical's 422 (a zod failure) carries the issues as its message,
+	// and no other member (the seed's schema has additionalProperties: false).
+	issues, isList := m["message"].([]any)
+	if wantStatus == http.StatusUnprocessableEntity {
+		if !isList || len(issues) == 0 {
+			t.Errorf("message = %v, want the list of validation issues", m["message"])
+		}
+	} else if msg, _ := m["message"].(string); msg == "" {
 		t.Errorf("message = %v, want a non-empty string", m["message"])
 	}
 	allowed := []string{"reqId", "statusCode", "message", "error"}
-	if wantStatus == http.StatusUnprocessableEntity || wantStatus == http.StatusBadRequest {
-		allowed = append(allowed, "details")
-	}
 	for k := range m {
 		if !slices.Contains(allowed, k) {
 			t.Errorf("error body has an unexpected key %q", k)
 		}
 	}
 	var paths []string
-	if d, ok := m["details"].([]any); ok {
-		for _, issue := range d {
-			im, _ := issue.(map[string]any)
-			parts, _ := im["path"].([]any)
-			var ps []string
-			for _, p := range parts {
-				ps = append(ps, fmt.Sprint(p))
-			}
-			if msg, _ := im["message"].(string); msg == "" {
-				t.Errorf("issue %v has no message", im)
-			}
+	for _, issue := range issues {
+		im, _ := issue.(map[string]any)
+		parts, ok := im["path"].([]any)
+		if !ok {
+			t.Errorf("issue %v has no path list", im)
+		}
+		var ps []string
+		for _, p := range parts {
+			ps = append(ps, fmt.Sprint(p))
+		}
+		if msg, _ := im["message"].(string); msg == "" {
+			t.Errorf("issue %v has no message", im)
+		}
+		if len(ps) > 0 {
 			paths = append(paths, strings.Join(ps, "."))
 		}
 	}
@@ -258,8 +265,8 @@ func TestAPIInfisical_PostErrors(t *testing.T) {
 		}
 		t.Run("name message", func(t *testing.T) {
 			_, m, _ := env.API(http.MethodPost, "/api/v1/app-connections/1password", token, with("name", "Bad_Name"))
-			if !strings.Contains(fmt.Sprint(m["details"]), "name field can only contain lowercase letters, numbers, and hyphens") {
-				t.Errorf("details = %v, want Infisical's slug message", m["details"])
+			if !strings.Contains(fmt.Sprint(m["message"]), "name field can only contain lowercase letters, numbers, and hyphens") {
+				t.Errorf("message = %v, want Infisical's slug message among the issues", m["message"])
 			}
 		})
 		t.Run("body not JSON", func(t *testing.T) {

@@ -97,15 +97,6 @@ func (m *middleware) securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// refuseEncodedBodies refuses compressed request bodies: Fiber v2 inflates
-// them with no limit on the inflated size.
-func (m *middleware) refuseEncodedBodies(c *fiber.Ctx) error {
-	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
-		return c.Status(fiber.StatusUnsupportedMediaType).SendString("compressed request bodies are not accepted")
-	}
-	return c.Next()
-}
-
 // session loads the cookie session and the signed-in user (whose session
 // row must be live), and after the handler records what happened to the
 // session (a sign-in starts a row, a sign-out ends it, a re-issue moves it)

@@ -6,9 +6,11 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,6 +63,32 @@ type App struct {
 	Sessions *session.Store
 	// Metrics is the app's Prometheus registry and collectors.
 	Metrics *metrics.Metrics
+	// draining is set by Drain: every answer closes its connection and
+	// /readyz answers 503, so clients and load balancers move away.
+	draining *atomic.Bool
+}
+
+// Drain starts a graceful stop: from now on every response carries
+// "Connection: close", so a keep-alive connection ends after the request
+// it is serving instead of being cut while the client writes the next one,
+// and /readyz answers 503. The listener keeps accepting during the drain
+// (a new connection gets one answer and is closed).
+func (a *App) Drain() { a.draining.Store(true) }
+
+// Shutdown drains for at most drain (ending early once no connection is
+// open), then stops the server, waiting up to timeout for in-flight
+// requests. Only connections idle for the whole drain are cut; a request
+// arriving on one at that instant can still fail (README: the limit).
+func (a *App) Shutdown(drain, timeout time.Duration) error {
+	a.Drain()
+	srv := a.Fiber.Server()
+	for end := time.Now().Add(drain); time.Now().Before(end) && srv.GetOpenConnectionsCount() > 0; {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := a.Fiber.ShutdownWithTimeout(timeout); err != nil {
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	return nil
 }
 
 // New assembles the app over an open, migrated store.
@@ -92,7 +120,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
 		Immutable:             true, // values from c.Params etc. stay valid after the handler
-		BodyLimit:             1 << 20,
+		BodyLimit:             bodyLimit,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
@@ -108,9 +136,19 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
 
-	app.Use(m.observe, m.requestLog, m.securityHeaders, m.refuseEncodedBodies)
+	draining := new(atomic.Bool)
+	app.Use(func(c *fiber.Ctx) error {
+		if draining.Load() {
+			c.Response().SetConnectionClose()
+		}
+		return c.Next()
+	})
+	app.Use(m.observe, m.requestLog, m.securityHeaders, m.checkInput)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
+		if draining.Load() {
+			return c.Status(fiber.StatusServiceUnavailable).SendString("shutting down")
+		}
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
 		if err := store.Ping(ctx); err != nil {
@@ -255,8 +293,11 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	for _, r := range app.GetRoutes(false) {
 		met.AddRoutes(r.Path)
 	}
-	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met}
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met, draining: draining}
 }
+
+// bodyLimit is the largest request body accepted (413 above it).
+const bodyLimit = 1 << 20
 
 // errorHandler answers errors no handler turned into a response (unknown
 // routes, body too large, panics recovered by Fiber) without internals.
@@ -270,7 +311,19 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			handlers.Logger(c).Error("unhandled error", "err", err)
 		}
 		msg := http.StatusText(code)
-		if strings.HasPrefix(c.Path(), "/api/") {
+		f := familyOf(c.Path())
+		if code == fiber.StatusRequestEntityTooLarge {
+			// Fiber answers an oversized body before any middleware ran:
+			// give it the request id and the family's shape here.
+			if c.GetRespHeader(fiber.HeaderXRequestID) == "" {
+				c.Set(fiber.HeaderXRequestID, secrets.RandomID(12))
+			}
+			return f.writeErr(c, sb.Errorf(sb.CodeTooLarge, "the request body is over the %d KiB limit", bodyLimit>>10))
+		}
+		if f.json && code == fiber.StatusNotFound {
+			return f.writeErr(c, sb.Errorf(sb.CodeNotFound, "no such API route"))
+		}
+		if f.json {
 			return c.Status(code).JSON(fiber.Map{"error": strings.ToLower(strings.ReplaceAll(msg, " ", "_")), "message": msg})
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)

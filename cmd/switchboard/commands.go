@@ -155,7 +155,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	if err := app.Fiber.ShutdownWithTimeout(10 * time.Second); err != nil {
+	// Drain first (answers close their connections), then stop: cutting an
+	// idle keep-alive connection at once failed requests already on the wire.
+	if err := app.Shutdown(3*time.Second, 10*time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ package session
 import (
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/sessions"
@@ -246,10 +247,44 @@ type Flash struct {
 	Message string
 }
 
-// AddFlash queues a message for the next rendered page.
+// Bounds on the queued flash messages. A browser that never follows the
+// redirects (a script, a crashed tab) would otherwise queue one message per
+// POST until the cookie passes the 4 KB a server accepts and every request
+// answers 431 (issue 11 item 4). The newest messages are the ones kept:
+// they describe what the user did last.
+const (
+	// MaxFlashes is how many messages the cookie holds at once.
+	MaxFlashes = 3
+	// MaxFlashBytes bounds one message; a longer one is cut at a rune boundary.
+	MaxFlashBytes = 240
+)
+
+// AddFlash queues a message for the next rendered page, keeping at most
+// MaxFlashes of the newest and dropping an exact repeat of one queued.
 func (s *Session) AddFlash(kind, msg string) {
+	if len(msg) > MaxFlashBytes {
+		cut := MaxFlashBytes - len("…")
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	if len(kind) > 16 {
+		kind = kind[:16]
+	}
+	entry := kind + "\x00" + msg
 	list, _ := s.s.Values["flash"].([]string)
-	s.s.Values["flash"] = append(list, kind+"\x00"+msg)
+	kept := make([]string, 0, MaxFlashes)
+	for _, v := range list {
+		if v != entry {
+			kept = append(kept, v)
+		}
+	}
+	kept = append(kept, entry)
+	if len(kept) > MaxFlashes {
+		kept = kept[len(kept)-MaxFlashes:]
+	}
+	s.s.Values["flash"] = kept
 	s.dirty = true
 }
 
