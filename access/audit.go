@@ -30,17 +30,6 @@ type AuditQuery struct {
 	Limit int
 }
 
-// AuditActions lists every action Switchboard audits, for the page's
-// suggestions and the README.
-var AuditActions = []string{
-	"user.create", "user.invite", "user.update", "user.disable", "user.enable", "user.password_link", "user.password_set",
-	"user.password_change", "user.sign_in", "user.sign_in_failed", "user.sign_out", "user.sign_out_everywhere",
-	"team.create", "team.member_add", "node.create", "token.create",
-	"integration.create", "integration.update", "integration.rotate", "integration.disable", "integration.enable",
-	"integration.test", "integration.revoke", "integration.delete", "token.revoke",
-	"reveal.create", "reveal.show", "keys.rotate",
-}
-
 // DefaultAuditLimit is the page size when a query names none.
 const DefaultAuditLimit = 50
 

@@ -79,7 +79,11 @@ func (h *Handlers) AuditList(c *fiber.Ctx) error {
 		return uiError(c, err)
 	}
 	names := map[string]string{}
-	v := views.AuditView{Actions: access.AuditActions, Team: c.Query("team"), Actor: c.Query("actor"), Action: c.Query("action"), From: c.Query("from"), To: c.Query("to")}
+	actions := make([]string, len(access.AuditActions))
+	for i, a := range access.AuditActions {
+		actions[i] = string(a)
+	}
+	v := views.AuditView{Actions: actions, Team: c.Query("team"), Actor: c.Query("actor"), Action: c.Query("action"), From: c.Query("from"), To: c.Query("to")}
 	for _, t := range teams {
 		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
 		names[t.ID] = t.Slug

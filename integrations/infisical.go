@@ -283,9 +283,10 @@ func (s *Service) CreateAppConnection(ctx context.Context, actor sb.Actor, in Ap
 			return nil, "", sb.Internal(err)
 		}
 	}
-	audit := access.Audit(actor, "integration.create", "integration", row.ID, team.ID, map[string]any{
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationCreate, TargetType: "integration", TargetID: row.ID, TeamID: team.ID, Details: map[string]any{
 		"provider": ProviderInfisical, "app": app.Slug, "method": m.Slug, "name": in.Name,
-	})
+	}})
+
 	if err := s.store.CreateIntegration(ctx, row, reveal, audit); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return nil, "", duplicateName(in.Name)
@@ -554,9 +555,10 @@ func (s *Service) UpdateAppConnection(ctx context.Context, actor sb.Actor, app, 
 		return nil, sb.Internal(err)
 	}
 	row.Attrs = string(attrs)
-	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{
+	audit := access.Audit(actor, access.Event{Action: updateAction(r.Version, row.Version), TargetType: "integration", TargetID: row.ID, TeamID: row.TeamID, Details: map[string]any{
 		"provider": ProviderInfisical, "app": a.App, "changed": changed, "version": row.Version,
-	})
+	}})
+
 	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
 		switch {
 		case errors.Is(err, db.ErrConflict):
@@ -694,9 +696,10 @@ func (s *Service) TestAppConnection(ctx context.Context, actor sb.Actor, app, id
 	}
 	summary, terr := s.runTester(ctx, catApp, m, creds)
 	clear(creds)
-	audit := access.Audit(actor, "integration.test", "integration", r.ID, r.TeamID, map[string]any{
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationTest, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{
 		"provider": ProviderInfisical, "app": a.App, "ok": terr == nil,
-	})
+	}})
+
 	if err := s.store.RecordAudit(ctx, audit); err != nil {
 		return nil, "", sb.Internal(err)
 	}

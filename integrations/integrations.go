@@ -169,7 +169,7 @@ func (s *Service) Revoke(ctx context.Context, actor sb.Actor, id string) error {
 	if actor.ReadOnly {
 		return sb.Errorf(sb.CodeForbidden, "this token is read-only")
 	}
-	audit := access.Audit(actor, "integration.revoke", "integration", r.ID, r.TeamID, map[string]any{"provider": r.Provider, "name": r.Name})
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationRevoke, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
 	if _, err := s.store.RevokeIntegration(ctx, r.ID, audit); err != nil {
 		return sb.Internal(err)
 	}
@@ -232,7 +232,7 @@ func (s *Service) Reveal(ctx context.Context, actor sb.Actor, id string) (*Revea
 	if actor.UserID == "" || len(id) > 64 {
 		return nil, sb.Errorf(sb.CodeNotFound, "not found")
 	}
-	audit := access.Audit(actor, "reveal.show", "reveal", id, "", nil)
+	audit := access.Audit(actor, access.Event{Action: access.ActionRevealShow, TargetType: "reveal", TargetID: id, TeamID: "", Details: nil})
 	rv, err := s.store.ClaimReveal(ctx, id, actor.UserID, audit)
 	if errors.Is(err, db.ErrNotFound) {
 		state, err := s.store.RevealByID(ctx, id)

@@ -195,10 +195,11 @@ func (s *Service) CreateLDConfig(ctx context.Context, actor sb.Actor, in LDConfi
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	audit := access.Audit(actor, "integration.create", "integration", row.ID, team.ID, map[string]any{
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationCreate, TargetType: "integration", TargetID: row.ID, TeamID: team.ID, Details: map[string]any{
 		"provider": ProviderLaunchDarkly, "integrationKey": m.Key, "name": valid.Name, "enabled": valid.Enabled,
 		"configKeys": keys, "secretKeys": attrs.Secrets,
-	})
+	}})
+
 	if err := s.store.CreateIntegration(ctx, row, rv, audit); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			msg := fmt.Sprintf("an integration configuration named %q already exists for %s", valid.Name, m.Name)
@@ -486,9 +487,10 @@ func (s *Service) updateLDConfig(ctx context.Context, actor sb.Actor, r *db.Inte
 		return nil, sb.Internal(err)
 	}
 	row.Attrs = string(b)
-	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{
+	audit := access.Audit(actor, access.Event{Action: updateAction(r.Version, row.Version), TargetType: "integration", TargetID: row.ID, TeamID: row.TeamID, Details: map[string]any{
 		"provider": ProviderLaunchDarkly, "integrationKey": m.Key, "changed": changed, "version": row.Version,
-	})
+	}})
+
 	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
 		switch {
 		case errors.Is(err, db.ErrConflict):

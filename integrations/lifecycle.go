@@ -61,11 +61,11 @@ func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, r *db.Integrat
 	if k, ok := NodeKeyOf(r); ok && k.Status == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this key has expired and can no longer be disabled or enabled")
 	}
-	from, to, action := StatusActive, StatusDisabled, "integration.disable"
+	from, to, action := StatusActive, StatusDisabled, access.ActionIntegrationDisable
 	if enabled {
-		from, to, action = StatusDisabled, StatusActive, "integration.enable"
+		from, to, action = StatusDisabled, StatusActive, access.ActionIntegrationEnable
 	}
-	audit := access.Audit(actor, action, "integration", r.ID, r.TeamID, map[string]any{"provider": r.Provider, "name": r.Name})
+	audit := access.Audit(actor, access.Event{Action: action, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
 	changed, err := s.store.SetIntegrationStatus(ctx, r.ID, []string{from}, to, audit)
 	if err != nil {
 		return nil, sb.Internal(err)
@@ -109,9 +109,10 @@ func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string, 
 			return nil, sb.Internal(err)
 		}
 	}
-	audit := access.Audit(actor, "integration.rotate", "integration", row.ID, r.TeamID, map[string]any{
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationRotate, TargetType: "integration", TargetID: row.ID, TeamID: r.TeamID, Details: map[string]any{
 		"provider": ProviderNodeKey, "name": r.Name, "node_id": *r.NodeID, "replaces": r.ID, "api_key_prefix": apiKey[:len(NodeKeyPrefix)+6],
-	})
+	}})
+
 	if err := s.store.ReplaceIntegration(ctx, r.ID, row, reveal, audit); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return nil, sb.Errorf(sb.CodeConflict, "this key was revoked or rotated meanwhile")
@@ -127,9 +128,9 @@ func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string, 
 
 // updateAction names an update in the audit log: one that re-seals the
 // secret (the version goes up) is a rotation.
-func updateAction(versionBefore, versionAfter int) string {
+func updateAction(versionBefore, versionAfter int) access.Action {
 	if versionAfter != versionBefore {
-		return "integration.rotate"
+		return access.ActionIntegrationRotate
 	}
-	return "integration.update"
+	return access.ActionIntegrationUpdate
 }

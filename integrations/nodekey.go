@@ -160,9 +160,10 @@ func (s *Service) CreateNodeKey(ctx context.Context, actor sb.Actor, in NodeKeyI
 			return nil, sb.Internal(err)
 		}
 	}
-	audit := access.Audit(actor, "integration.create", "integration", row.ID, node.TeamID, map[string]any{
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationCreate, TargetType: "integration", TargetID: row.ID, TeamID: node.TeamID, Details: map[string]any{
 		"provider": ProviderNodeKey, "name": in.Name, "node_id": node.ID, "permissions": in.Permissions, "api_key_prefix": apiKey[:len(NodeKeyPrefix)+6],
-	})
+	}})
+
 	if err := s.store.CreateIntegration(ctx, row, reveal, audit); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return nil, &sb.Error{Code: sb.CodeConflict, Message: "API key already exists for this node", Fields: map[string]string{"node_id": "this node already has an active API key: revoke it first"}}

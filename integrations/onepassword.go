@@ -197,7 +197,7 @@ func (s *Service) CreateOnePassword(ctx context.Context, actor sb.Actor, in OneP
 			return nil, "", sb.Internal(err)
 		}
 	}
-	audit := access.Audit(actor, "integration.create", "integration", row.ID, row.TeamID, map[string]any{"provider": ProviderOnePassword, "name": in.Name, "fingerprint": fp})
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationCreate, TargetType: "integration", TargetID: row.ID, TeamID: row.TeamID, Details: map[string]any{"provider": ProviderOnePassword, "name": in.Name, "fingerprint": fp}})
 	if err := s.store.CreateIntegration(ctx, row, reveal, audit); err != nil {
 		return nil, "", sb.Internal(err)
 	}
@@ -246,7 +246,7 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 		row.Version++
 		changed = append(changed, "token")
 	}
-	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{"provider": ProviderOnePassword, "changed": changed, "version": row.Version})
+	audit := access.Audit(actor, access.Event{Action: updateAction(r.Version, row.Version), TargetType: "integration", TargetID: row.ID, TeamID: row.TeamID, Details: map[string]any{"provider": ProviderOnePassword, "changed": changed, "version": row.Version}})
 	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return nil, errNotFound
@@ -266,7 +266,7 @@ func (s *Service) Delete(ctx context.Context, actor sb.Actor, id string) (*db.In
 	if actor.ReadOnly {
 		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
 	}
-	audit := access.Audit(actor, "integration.delete", "integration", r.ID, r.TeamID, map[string]any{"provider": r.Provider, "name": r.Name})
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationDelete, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
 	if err := s.store.DeleteIntegration(ctx, r.ID, audit); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return nil, errNotFound
