@@ -49,7 +49,7 @@ generate: node_modules ## Regenerate templ code, app.css and htmx.min.js
 	$(NPX) --no-install tailwindcss -c tailwind.config.js -i $(TAILWIND_IN) -o $(TAILWIND_OUT) --minify
 	cp $(HTMX_SRC) $(HTMX_OUT)
 
-check: ## gofmt, go vet, generated files up to date, tests
+check: ## gofmt, go vet, go mod tidy, generated files up to date, OpenAPI lint, tests
 	@out=$$(gofmt -l .) || exit 1; \
 	files=$$(printf '%s\n' "$$out" | grep -v '^node_modules/' || true); \
 	if [ -n "$$files" ]; then \
@@ -58,6 +58,7 @@ check: ## gofmt, go vet, generated files up to date, tests
 		exit 1; \
 	fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 	$(MAKE) --no-print-directory generate
 	@stale=$$(git status --porcelain -- '*_templ.go' static/); \
 	if [ -n "$$stale" ]; then \

@@ -6,7 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/views"
-	"switchboard/web/session"
+	"switchboard/handlers/session"
 )
 
 // AccountPage shows the signed-in user's account: password change and

@@ -4,7 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/views"
-	"switchboard/web/session"
+	"switchboard/handlers/session"
 )
 
 // Home sends a visitor to the integrations list (or, signed out, to sign-in).

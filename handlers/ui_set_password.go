@@ -5,7 +5,7 @@ import (
 	sb "switchboard"
 	"switchboard/db"
 	"switchboard/views"
-	"switchboard/web/session"
+	"switchboard/handlers/session"
 )
 
 // SetPasswordPage shows the form behind a one-time set-password link

@@ -225,6 +225,15 @@ func (s *Service) CreateReveal(ctx context.Context, actor sb.Actor, p RevealPayl
 	return rv.ID, nil
 }
 
+// The two ways a reveal is gone, told apart by identity (errors.Is), never
+// by their text: the page explains each differently.
+var (
+	// ErrRevealShown is a reveal already shown once.
+	ErrRevealShown = sb.Errorf(sb.CodeGone, "already shown")
+	// ErrRevealExpired is a reveal that waited too long for its showing.
+	ErrRevealExpired = sb.Errorf(sb.CodeGone, "expired")
+)
+
 // Reveal hands the payload of reveal id to its owner exactly once. A reveal
 // of another user, or one that never existed, is not found; one already
 // shown or expired is gone.
@@ -242,9 +251,9 @@ func (s *Service) Reveal(ctx context.Context, actor sb.Actor, id string) (*Revea
 			return nil, sb.Internal(err)
 		}
 		if state.RevealedAt != nil {
-			return nil, sb.Errorf(sb.CodeGone, "already shown")
+			return nil, ErrRevealShown
 		}
-		return nil, sb.Errorf(sb.CodeGone, "expired")
+		return nil, ErrRevealExpired
 	} else if err != nil {
 		return nil, sb.Internal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"switchboard/db"
 	"switchboard/handlers"
 	"switchboard/secrets"
-	"switchboard/web/session"
+	"switchboard/handlers/session"
 )
 
 type middleware struct {

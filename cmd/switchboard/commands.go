@@ -115,11 +115,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	rate := cfg.APIRateLimit
-	if rate == 0 {
-		rate = -1 // the setting's 0 is "no limit"; web.Config's 0 is "the default"
-	}
-	app := web.New(web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, APIRateLimit: rate, Manifests: manifests}, store, keys, log)
+	app := web.New(web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, APIRateLimit: cfg.APIRateLimit, Manifests: manifests}, store, keys, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
