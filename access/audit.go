@@ -30,12 +30,29 @@ type AuditQuery struct {
 	Limit int
 }
 
+// AuditEvent is one audit row as the audit page, its exports and its API
+// show it (the store's row, converted so no handler needs the store).
+type AuditEvent struct {
+	ID         string
+	At         time.Time
+	ActorType  string
+	ActorID    string
+	ActorLabel string
+	TeamID     *string
+	Action     string
+	TargetType string
+	TargetID   string
+	IP         string
+	UserAgent  string
+	Details    string
+}
+
 // DefaultAuditLimit is the page size when a query names none.
 const DefaultAuditLimit = 50
 
 // AuditPage is one page of audit events, newest first.
 type AuditPage struct {
-	Events []db.AuditEvent
+	Events []AuditEvent
 	// NextCursor fetches the older events; empty on the last page.
 	NextCursor string
 }
@@ -64,7 +81,10 @@ func (s *Service) AuditEvents(ctx context.Context, actor sb.Actor, q AuditQuery)
 		last := events[len(events)-1]
 		page.NextCursor = EncodeAuditCursor(last.At, last.ID)
 	}
-	page.Events = events
+	page.Events = make([]AuditEvent, len(events))
+	for i, e := range events {
+		page.Events[i] = AuditEvent(e)
+	}
 	return page, nil
 }
 
@@ -78,14 +98,14 @@ func (s *Service) CheckAuditQuery(actor sb.Actor, q AuditQuery) error {
 // ExportAudit calls fn for every event of the filtered set actor may see
 // (the query's cursor and limit are ignored), newest first, in keyset
 // batches: memory stays bounded whatever the set's size.
-func (s *Service) ExportAudit(ctx context.Context, actor sb.Actor, q AuditQuery, fn func(db.AuditEvent) error) error {
+func (s *Service) ExportAudit(ctx context.Context, actor sb.Actor, q AuditQuery, fn func(AuditEvent) error) error {
 	q.Cursor, q.Limit = "", 0
 	f, ok, err := auditFilter(actor, q)
 	if err != nil || !ok {
 		return err
 	}
 	f.Limit = db.MaxAuditLimit
-	if err := s.store.EachAudit(ctx, f, fn); err != nil {
+	if err := s.store.EachAudit(ctx, f, func(e db.AuditEvent) error { return fn(AuditEvent(e)) }); err != nil {
 		return sb.Internal(err) // the store's, or fn's (the client went away)
 	}
 	return nil

@@ -266,6 +266,10 @@ type PasswordLink struct {
 	Purpose string
 }
 
+// Invite reports whether the link is an invitation (the first password)
+// rather than a reset.
+func (l *PasswordLink) Invite() bool { return l.Purpose == db.PasswordTokenInvite }
+
 var (
 	errLinkUnknown = sb.Errorf(sb.CodeNotFound, "this link is not valid")
 	errLinkSpent   = sb.Errorf(sb.CodeGone, "this link was already used, was replaced by a newer one, or expired")

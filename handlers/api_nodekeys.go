@@ -125,16 +125,16 @@ func (h *Handlers) APINodeKeyCreate(c *fiber.Ctx) error {
 			in.ExpiresAt = &t
 		}
 	}
-	v.Merge(integrations.ValidateNodeKey(&in, h.Integrations.Now()))
-	if err := v.Err(); err != nil {
-		return nodeAPIError(c, err)
-	}
-	created, err := h.Integrations.CreateNodeKey(c.UserContext(), Actor(c), in, false)
+	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &in, v.Err())
 	if err != nil {
 		return nodeAPIError(c, err)
 	}
-	resp := nodeKeyJSON(created.NodeKey)
-	resp.Secret = created.Secret
+	k, _, err := integrations.NodeKeyOf(created.Record)
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
+	resp := nodeKeyJSON(k)
+	resp.Secret = created.ShownValue("secret")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(resp)
 }
@@ -158,7 +158,10 @@ func (h *Handlers) APINodeKeyList(c *fiber.Ctx) error {
 	}
 	out := make([]nodeKeyResponse, 0, len(rows))
 	for i := range rows {
-		k, _ := integrations.NodeKeyOf(&rows[i])
+		k, _, err := integrations.NodeKeyOf(rows[i])
+		if err != nil {
+			return nodeAPIError(c, err)
+		}
 		r := nodeKeyJSON(k)
 		r.Status = k.Status
 		out = append(out, r)
@@ -172,7 +175,10 @@ func (h *Handlers) APINodeKeyShow(c *fiber.Ctx) error {
 	if err != nil {
 		return nodeAPIError(c, err)
 	}
-	k, ok := integrations.NodeKeyOf(r)
+	k, ok, err := integrations.NodeKeyOf(r)
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
 	if !ok {
 		return nodeAPIError(c, sb.Errorf(sb.CodeNotFound, "integration not found"))
 	}
@@ -188,7 +194,7 @@ func (h *Handlers) APINodeKeyDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return nodeAPIError(c, err)
 	}
-	if _, ok := integrations.NodeKeyOf(r); !ok {
+	if r.Provider != integrations.ProviderNodeKey {
 		return nodeAPIError(c, sb.Errorf(sb.CodeNotFound, "integration not found"))
 	}
 	if err := h.Integrations.Revoke(ctx, actor, r.ID); err != nil {

@@ -368,26 +368,18 @@ func (h *Handlers) LaunchDarklyCreate(c *fiber.Ctx) error {
 	if d.body.Op != "" {
 		return h.ldStatementOp(c, m, d)
 	}
+	// Approvals text that is not JSON (formErrs): nothing is saved, and
+	// every other field is still checked so all errors show at once.
 	in, formErrs := ldInput(m, d)
-	var cfg *integrations.LDConfig
-	var revealID string
-	if len(formErrs) > 0 {
-		// Approvals text that is not JSON: nothing is saved, and every
-		// other field is still checked so all errors show at once.
-		verr := integrations.ValidateLDConfig(m, &in)
-		formErrs.Merge(verr)
-		err = formErrs.Err()
-	} else {
-		cfg, revealID, err = h.Integrations.CreateLDConfig(c.UserContext(), Actor(c), in, true)
-	}
+	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &in, formErrs.Err())
 	if err != nil {
 		return h.renderLDInvalid(c, d, err)
 	}
-	if revealID == "" {
+	if created.RevealID == "" {
 		flash(c, "success", "Saved. This configuration has no secret or generated value to show.")
-		return redirect(c, "/integrations/"+cfg.ID)
+		return redirect(c, "/integrations/"+created.Record.ID)
 	}
-	return redirect(c, "/reveal/"+revealID)
+	return redirect(c, "/reveal/"+created.RevealID)
 }
 
 // ldStatementOp adds or removes a statement row (op) and re-renders
@@ -622,4 +614,33 @@ func unplacedErrors(f views.LaunchDarklyForm, errs views.Errors) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// launchDarklyPages are a configuration's detail lines and its edit page,
+// both rendered from its manifest.
+type launchDarklyPages struct{}
+
+func (launchDarklyPages) details(h *Handlers, _ *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
+	cfg, _, err := integrations.LDConfigOf(r)
+	if err != nil {
+		return err
+	}
+	h.ldDetails(d, cfg)
+	return nil
+}
+
+func (launchDarklyPages) edit(h *Handlers, c *fiber.Ctx, r *integrations.Record) error {
+	cfg, _, err := integrations.LDConfigOf(r)
+	if err != nil || r.Status == integrations.StatusRevoked {
+		return uiError(c, firstErr(err, errNoPage))
+	}
+	return h.ldEdit(c, cfg)
+}
+
+func (launchDarklyPages) update(h *Handlers, c *fiber.Ctx, r *integrations.Record) error {
+	cfg, _, err := integrations.LDConfigOf(r)
+	if err != nil || r.Status == integrations.StatusRevoked {
+		return uiError(c, firstErr(err, errNoPage))
+	}
+	return h.ldUpdate(c, cfg)
 }

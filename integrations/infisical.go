@@ -13,7 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
@@ -200,27 +199,14 @@ func ValidateAppConnection(in *AppConnectionInput) error {
 	return v.Err()
 }
 
-// team returns the team a connection goes to: the given one if the actor
-// may use it, else (none given) the actor's only team.
+// connTeam returns the team a connection goes to: the given one if the
+// actor may use it, else (none given) the actor's only team. An unknown
+// team is Infisical's 404, naming projectId so a form can show it there.
 func (s *Service) connTeam(ctx context.Context, actor sb.Actor, projectID string) (*db.Team, error) {
-	projectID = strings.TrimSpace(projectID)
-	if projectID == "" {
-		if actor.IsAdmin() || len(actor.Teams) != 1 {
-			return nil, &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"projectId": "Required: the project (team) id, as you have more than one"}}
-		}
-		projectID = actor.Teams[0]
-	}
-	notFound := sb.Errorf(sb.CodeNotFound, "Could not find project with ID %s", clip(projectID, 64))
-	if _, err := uuid.Parse(projectID); err != nil || len(projectID) != 36 || !actor.CanUseTeam(projectID) {
-		return nil, notFound
-	}
-	t, err := s.store.TeamByID(ctx, projectID)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, notFound
-	} else if err != nil {
-		return nil, sb.Internal(err)
-	}
-	return t, nil
+	return s.ResolveTeam(ctx, actor, projectID, TeamRule{
+		Missing: &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"projectId": "Required: the project (team) id, as you have more than one"}},
+		Unknown: &sb.Error{Code: sb.CodeNotFound, Message: fmt.Sprintf("Could not find project with ID %s", clip(strings.TrimSpace(projectID), 64)), Fields: map[string]string{"projectId": "choose one of your teams"}},
+	})
 }
 
 func clip(s string, n int) string {
@@ -235,73 +221,60 @@ func duplicateName(name string) error {
 	return &sb.Error{Code: sb.CodeConflict, Message: msg, Fields: map[string]string{"name": msg}}
 }
 
-// CreateAppConnection validates in, seals every credential to the new row,
-// keeps the returned fields and metadata in Attrs, and stores it with its
-// audit row (which names the app, method and name, never a credential) and,
-// with withReveal (the browser), a reveal that shows the secret fields once,
-// masked; its id is returned. The name is the row's unique key, so two
-// concurrent creates of one name cannot both succeed: the loser gets
-// Infisical's 400 wording.
-func (s *Service) CreateAppConnection(ctx context.Context, actor sb.Actor, in AppConnectionInput, withReveal bool) (*AppConnection, string, error) {
-	if err := ValidateAppConnection(&in); err != nil {
-		return nil, "", err
-	}
-	team, err := s.connTeam(ctx, actor, in.ProjectID)
-	if err != nil {
-		return nil, "", err
-	}
-	if actor.ReadOnly {
-		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
-	}
-	app, _ := InfisicalAppBySlug(in.App)
-	m, _ := app.Method(in.Method)
-	attrs, err := json.Marshal(appConnectionAttrs{App: app.Slug, Method: m.Slug, Description: in.Description, Credentials: m.Returned(in.Credentials)})
-	if err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	row := &db.Integration{ID: uuid.NewString(), TeamID: team.ID, Provider: ProviderInfisical, Name: in.Name,
-		Status: StatusActive, UniqueKey: ptr(in.Name), Attrs: string(attrs)}
-	keyID, ct, err := s.SealCredentials(row.ID, in.Credentials)
-	if err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-	setCreator(row, actor)
-	var reveal *db.Reveal
-	if withReveal && actor.UserID != "" { // a reveal belongs to a signed-in user
-		fields := []RevealField{}
-		for _, f := range m.Fields {
-			if sv, ok := in.Credentials[f.Name].(string); ok && f.Secret {
-				fields = append(fields, RevealField{Label: f.Label, Name: f.Name, Value: sv, Masked: true})
-			}
-		}
-		fields = append(fields, RevealField{Label: "Credentials hash", Name: "credentialsHash", Value: CredentialsHash(ct)})
-		reveal, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
-			Title: app.Name + " connection " + in.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID, Fields: fields,
-		})
-		if err != nil {
-			return nil, "", sb.Internal(err)
-		}
-	}
-	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationCreate, TargetType: "integration", TargetID: row.ID, TeamID: team.ID, Details: map[string]any{
-		"provider": ProviderInfisical, "app": app.Slug, "method": m.Slug, "name": in.Name,
-	}})
+// ProviderKey names the Infisical provider.
+func (AppConnectionInput) ProviderKey() string { return ProviderInfisical }
 
-	if err := s.store.CreateIntegration(ctx, row, reveal, audit); err != nil {
-		if errors.Is(err, db.ErrConflict) {
-			return nil, "", duplicateName(in.Name)
+// infisicalProvider declares Infisical app connections. Every credential is
+// sealed to the row; Attrs keep the returned fields and metadata. The name
+// is the row's unique key, so two concurrent creates of one name cannot
+// both succeed: the loser gets Infisical's 400 wording.
+type infisicalProvider struct{}
+
+func (infisicalProvider) Info() ProviderInfo {
+	return ProviderInfo{Key: ProviderInfisical, Title: "Infisical app connection", Description: "Paste the credentials of one of " + countWord(len(InfisicalApps)) + " apps (" + appExamples() + "…) and test the connection before saving.", Available: true}
+}
+
+func (infisicalProvider) Validate(_ *Service, in Input) error {
+	return ValidateAppConnection(in.(*AppConnectionInput))
+}
+
+func (infisicalProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
+	return s.connTeam(ctx, actor, in.(*AppConnectionInput).ProjectID)
+}
+
+// Draft shows the secret fields once, masked, and the credentials hash.
+func (infisicalProvider) Draft(_ *Service, _ sb.Actor, _ *db.Team, in Input) (*Draft, error) {
+	c := in.(*AppConnectionInput)
+	app, _ := InfisicalAppBySlug(c.App)
+	m, _ := app.Method(c.Method)
+	shown := []RevealField{}
+	for _, f := range m.Fields {
+		if sv, ok := c.Credentials[f.Name].(string); ok && f.Secret {
+			shown = append(shown, RevealField{Label: f.Label, Name: f.Name, Value: sv, Masked: true})
 		}
-		return nil, "", sb.Internal(err)
 	}
-	c, err := s.appConnectionOf(ctx, &db.IntegrationRow{Integration: *row, TeamName: team.Name, TeamSlug: team.Slug})
-	if err != nil {
-		return nil, "", err
-	}
-	revealID := ""
-	if reveal != nil {
-		revealID = reveal.ID
-	}
-	return c, revealID, nil
+	return &Draft{
+		Name: c.Name, UniqueKey: ptr(c.Name),
+		Attrs: appConnectionAttrs{App: app.Slug, Method: m.Slug, Description: c.Description, Credentials: m.Returned(c.Credentials)},
+		Seal:  c.Credentials,
+		Shown: shown,
+		ShownSealed: func(ct []byte) []RevealField {
+			return []RevealField{{Label: "Credentials hash", Name: "credentialsHash", Value: CredentialsHash(ct)}}
+		},
+		RevealTitle: app.Name + " connection " + c.Name,
+		Audit:       map[string]any{"app": app.Slug, "method": m.Slug, "name": c.Name},
+		Conflict:    duplicateName(c.Name),
+	}, nil
+}
+
+func (infisicalProvider) Status(r *Record) string { return r.Status }
+
+func (infisicalProvider) Actions(r *Record) []string { return defaultActions(r, r.Status, false) }
+
+// AppConnectionOfRecord reads the response view of a record the caller
+// has (a create's), with the organisation id.
+func (s *Service) AppConnectionOfRecord(ctx context.Context, r *Record) (*AppConnection, error) {
+	return s.appConnectionOf(ctx, r.row)
 }
 
 // appConnectionOf reads the response view of a row.
@@ -333,15 +306,19 @@ func appConnectionFrom(r *db.IntegrationRow) (*AppConnection, error) {
 	}, nil
 }
 
-// AppConnectionOf reads the app connection view of a row the caller has
+// AppConnectionOf reads the app connection view of a record the caller has
 // already loaded (a detail page shows a revoked connection too), or false
-// for a row of another provider.
-func AppConnectionOf(r *db.IntegrationRow) (*AppConnection, bool) {
+// for a record of another provider. Attributes that do not parse are an
+// internal error.
+func AppConnectionOf(r *Record) (*AppConnection, bool, error) {
 	if r.Provider != ProviderInfisical {
-		return nil, false
+		return nil, false, nil
 	}
-	c, err := appConnectionFrom(r)
-	return c, err == nil
+	c, err := appConnectionFrom(r.row)
+	if err != nil {
+		return nil, true, sb.Internal(err)
+	}
+	return c, true, nil
 }
 
 // appConnectionRow returns the live app connection id of app ("" for any)
@@ -353,7 +330,7 @@ func (s *Service) appConnectionRow(ctx context.Context, actor sb.Actor, app, id 
 			return nil, nil, errUnknownApp(app)
 		}
 	}
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.get(ctx, actor, id)
 	if sb.ErrorCode(err) == sb.CodeNotFound {
 		return nil, nil, connNotFound(id)
 	} else if err != nil {

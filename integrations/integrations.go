@@ -31,36 +31,6 @@ const (
 // RevealTTL is how long a reveal waits for its one reading.
 const RevealTTL = 10 * time.Minute
 
-// Provider describes one kind of integration for lists and detail pages.
-type Provider struct {
-	// Key is the stored provider value and the URL segment of its form.
-	Key string
-	// Title is shown on cards and lists.
-	Title string
-	// Description is one sentence for the chooser card.
-	Description string
-	// Available is false for providers announced but not built yet.
-	Available bool
-}
-
-// Providers lists every provider in the order the chooser shows them.
-var Providers = []Provider{
-	{Key: ProviderNodeKey, Title: "Node API key", Description: "Generate an API key and secret for one node of a team, with the permissions it needs.", Available: true},
-	{Key: ProviderOnePassword, Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team, encrypted; edit it without pasting it again.", Available: true},
-	{Key: ProviderInfisical, Title: "Infisical app connection", Description: "Paste the credentials of one of twelve apps (1Password Connect, GitLab, AWS, PostgreSQL, MySQL…) and test the connection before saving.", Available: true},
-	{Key: ProviderLaunchDarkly, Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration (Datadog, Splunk, PagerDuty, Snowflake…) from its manifest; secret values are stored encrypted and only ever shown masked.", Available: true},
-}
-
-// ProviderByKey returns the provider with key, or ok false.
-func ProviderByKey(key string) (Provider, bool) {
-	for _, p := range Providers {
-		if p.Key == key {
-			return p, true
-		}
-	}
-	return Provider{}, false
-}
-
 // Service creates, lists, revokes and reveals integrations.
 type Service struct {
 	store *db.DB
@@ -84,7 +54,16 @@ func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
 var errNotFound = sb.Errorf(sb.CodeNotFound, "integration not found")
 
 // Get returns an integration the actor may see; another team's is not found.
-func (s *Service) Get(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, error) {
+func (s *Service) Get(ctx context.Context, actor sb.Actor, id string) (*Record, error) {
+	r, err := s.get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return recordOf(r), nil
+}
+
+// get returns the stored row of an integration the actor may see.
+func (s *Service) get(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, error) {
 	u, err := uuid.Parse(id)
 	if err != nil || len(id) != 36 {
 		return nil, errNotFound
@@ -113,7 +92,7 @@ type ListFilter struct {
 }
 
 // List returns the integrations the actor may see, newest first.
-func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]db.IntegrationRow, error) {
+func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]*Record, error) {
 	filter := db.IntegrationFilter{Provider: f.Provider, NodeID: f.NodeID, Limit: f.Limit}
 	if !actor.IsAdmin() {
 		filter.TeamIDs = append([]string{}, actor.Teams...)
@@ -128,7 +107,11 @@ func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]db.
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
-	return rows, nil
+	out := make([]*Record, len(rows))
+	for i := range rows {
+		out[i] = recordOf(&rows[i])
+	}
+	return out, nil
 }
 
 // eachLive calls fn for every integration matching filter that the actor
@@ -162,7 +145,7 @@ func (s *Service) eachLive(ctx context.Context, actor sb.Actor, filter db.Integr
 
 // Revoke ends an integration for good. Revoking a revoked one is a no-op.
 func (s *Service) Revoke(ctx context.Context, actor sb.Actor, id string) error {
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.get(ctx, actor, id)
 	if err != nil {
 		return err
 	}
@@ -214,7 +197,8 @@ func (s *Service) NewReveal(userID string, integrationID *string, p RevealPayloa
 
 // CreateReveal stores a reveal that belongs to no integration row (an API
 // token, a set-password link) and returns its id.
-func (s *Service) CreateReveal(ctx context.Context, actor sb.Actor, p RevealPayload, audit *db.AuditEvent) (string, error) {
+func (s *Service) CreateReveal(ctx context.Context, actor sb.Actor, p RevealPayload, event access.Event) (string, error) {
+	audit := access.Audit(actor, event)
 	rv, err := s.NewReveal(actor.UserID, nil, p)
 	if err != nil {
 		return "", sb.Internal(err)

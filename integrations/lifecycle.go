@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/uuid"
+
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
@@ -28,15 +30,18 @@ const (
 // provider ("" for any; another provider's row is not found). Doing it
 // twice is a no-op without a second audit row; a revoked or expired one
 // cannot change.
-func (s *Service) SetEnabled(ctx context.Context, actor sb.Actor, id, provider string, enabled bool) (*db.IntegrationRow, error) {
-	r, err := s.Get(ctx, actor, id)
+func (s *Service) SetEnabled(ctx context.Context, actor sb.Actor, id, provider string, enabled bool) (*Record, error) {
+	r, err := s.get(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
 	if provider != "" && r.Provider != provider {
 		return nil, errNotFound
 	}
-	return s.setEnabled(ctx, actor, r, enabled)
+	if r, err = s.setEnabled(ctx, actor, r, enabled); err != nil {
+		return nil, err
+	}
+	return recordOf(r), nil
 }
 
 // SetAppConnectionEnabled disables or enables an app connection of app.
@@ -58,7 +63,7 @@ func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, r *db.Integrat
 	if r.Status == StatusRevoked || r.Status == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this integration is %s and can no longer be disabled or enabled", r.Status)
 	}
-	if k, ok := NodeKeyOf(r); ok && k.Status == StatusExpired {
+	if r.Provider == ProviderNodeKey && nodeKeyStatus(r) == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this key has expired and can no longer be disabled or enabled")
 	}
 	from, to, action := StatusActive, StatusDisabled, access.ActionIntegrationDisable
@@ -78,19 +83,22 @@ func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, r *db.Integrat
 
 // RotateNodeKey replaces a node key with a new key and secret of the same
 // name, node, permissions and expiry; the old key is revoked in the same
-// transaction, so exactly one works at any time. With withReveal the new
-// values get a reveal (the browser); the API returns them once.
-func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string, withReveal bool) (*NodeKeyCreated, error) {
-	r, err := s.Get(ctx, actor, id)
+// transaction, so exactly one works at any time. A signed-in user gets the
+// new values on a reveal; a token gets them in Created.Shown, once.
+func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string) (*Created, error) {
+	r, err := s.get(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	old, ok := NodeKeyOf(r)
-	if !ok || r.NodeID == nil {
+	if r.Provider != ProviderNodeKey || r.NodeID == nil {
 		return nil, errNotFound
 	}
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, errReadOnly
+	}
+	old, err := nodeKeyFrom(r)
+	if err != nil {
+		return nil, err
 	}
 	if r.Status == StatusRevoked {
 		return nil, sb.Errorf(sb.CodeConflict, "this key is revoked: create a new one for the node instead")
@@ -98,28 +106,30 @@ func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string, 
 	if old.Status == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this key has expired: create a new one for the node instead")
 	}
-	row, apiKey, secret, err := s.newNodeKeyRow(actor, r.TeamID, *r.NodeID, r.Name, old.Permissions, r.ExpiresAt)
+	d, err := s.nodeKeyDraft(*r.NodeID, r.Name, old.Permissions, r.ExpiresAt)
 	if err != nil {
-		return nil, sb.Internal(err)
+		return nil, err
 	}
-	row.Status = r.Status // a disabled key rotates into a disabled key
-	var reveal *db.Reveal
-	if withReveal {
-		if reveal, err = s.nodeKeyReveal(actor, row, apiKey, secret); err != nil {
-			return nil, sb.Internal(err)
-		}
+	// A disabled key rotates into a disabled key.
+	row := &db.Integration{ID: uuid.NewString(), TeamID: r.TeamID, Provider: ProviderNodeKey, Name: r.Name, NodeID: r.NodeID,
+		Status: r.Status, UniqueKey: d.UniqueKey, SecretHash: d.SecretHash, ExpiresAt: r.ExpiresAt}
+	if err := s.fillRow(row, d); err != nil {
+		return nil, err
 	}
-	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationRotate, TargetType: "integration", TargetID: row.ID, TeamID: r.TeamID, Details: map[string]any{
-		"provider": ProviderNodeKey, "name": r.Name, "node_id": *r.NodeID, "replaces": r.ID, "api_key_prefix": apiKey[:len(NodeKeyPrefix)+6],
-	}})
-
+	setCreator(row, actor)
+	reveal, err := s.draftReveal(actor, row, d)
+	if err != nil {
+		return nil, err
+	}
+	d.Audit["replaces"] = r.ID
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationRotate, TargetType: "integration", TargetID: row.ID, TeamID: r.TeamID, Details: withProvider(d.Audit, ProviderNodeKey)})
 	if err := s.store.ReplaceIntegration(ctx, r.ID, row, reveal, audit); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return nil, sb.Errorf(sb.CodeConflict, "this key was revoked or rotated meanwhile")
 		}
 		return nil, sb.Internal(err)
 	}
-	out := &NodeKeyCreated{NodeKey: nodeKeyFrom(&db.IntegrationRow{Integration: *row}), Secret: secret}
+	out := &Created{Record: recordOf(&db.IntegrationRow{Integration: *row, TeamName: r.TeamName, TeamSlug: r.TeamSlug, NodeName: r.NodeName}), Shown: d.Shown}
 	if reveal != nil {
 		out.RevealID = reveal.ID
 	}
