@@ -16,9 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/access"
+	"switchboard/handlers/session"
 	"switchboard/integrations"
 	"switchboard/views"
-	"switchboard/handlers/session"
 )
 
 // Keys of c.Locals set by the middleware.

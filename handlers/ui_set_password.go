@@ -3,8 +3,8 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
-	"switchboard/views"
 	"switchboard/handlers/session"
+	"switchboard/views"
 )
 
 // SetPasswordPage shows the form behind a one-time set-password link

@@ -14,8 +14,8 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/handlers"
-	"switchboard/secrets"
 	"switchboard/handlers/session"
+	"switchboard/secrets"
 )
 
 type middleware struct {

@@ -17,10 +17,10 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/handlers"
+	"switchboard/handlers/session"
 	"switchboard/integrations"
 	"switchboard/secrets"
 	"switchboard/static"
-	"switchboard/handlers/session"
 )
 
 // Config is what the app needs to serve.
