@@ -32,6 +32,8 @@ func (h *Handlers) APIAnchorCreate(c *fiber.Ctx) error {
 	)
 	v := sb.Validation{}
 	if err := decodeObject(c, v, map[string]any{"name": &name, "type": &typ, "credentials": &credentials}); err != nil {
+		// The pipeline answers an unreadable body after the read-only check.
+		_, err = h.Integrations.Create(c.UserContext(), Actor(c), &integrations.OnePasswordInput{}, err)
 		return anchorAPIError(c, err)
 	}
 	in := integrations.OnePasswordInput{}

@@ -157,6 +157,8 @@ func (h *Handlers) APIInfisicalCreate(c *fiber.Ctx) error {
 	v := sb.Validation{}
 	b, err := decodeInfisical(c, v)
 	if err != nil {
+		// The pipeline answers an unreadable body after the read-only check.
+		_, err = h.Integrations.Create(c.UserContext(), Actor(c), &integrations.AppConnectionInput{App: app}, err)
 		return infisicalAPIError(c, err)
 	}
 	in := integrations.AppConnectionInput{App: app, Credentials: b.credentials, IsPlatformManagedCredentials: b.platform}

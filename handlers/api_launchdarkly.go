@@ -135,6 +135,8 @@ func (h *Handlers) APILaunchDarklyCreate(c *fiber.Ctx) error {
 	actor := Actor(c)
 	in, v, err := decodeLDBody(c.Body(), m.Key)
 	if err != nil {
+		// The pipeline answers an unreadable body after the read-only check.
+		_, err = h.Integrations.Create(c.UserContext(), actor, &integrations.LDConfigInput{IntegrationKey: m.Key}, err)
 		return launchDarklyAPIError(c, err)
 	}
 	// The pipeline reports every failing field at once, the decoding ones

@@ -108,6 +108,8 @@ func (h *Handlers) APINodeKeyCreate(c *fiber.Ctx) error {
 	if err := decodeObject(c, v, map[string]any{
 		"node_id": &req.NodeID, "name": &req.Name, "permissions": &req.Permissions, "expires_at": &req.ExpiresAt,
 	}); err != nil {
+		// The pipeline answers an unreadable body after the read-only check.
+		_, err = h.Integrations.Create(c.UserContext(), Actor(c), &integrations.NodeKeyInput{}, err)
 		return nodeAPIError(c, err)
 	}
 	in := integrations.NodeKeyInput{Permissions: req.Permissions}

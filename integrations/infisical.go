@@ -505,7 +505,7 @@ func (s *Service) UpdateAppConnection(ctx context.Context, actor sb.Actor, app, 
 		return nil, err
 	}
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, errReadOnly
 	}
 	row := r.Integration
 	changed := []string{}
@@ -657,7 +657,7 @@ func (s *Service) TestAppConnection(ctx context.Context, actor sb.Actor, app, id
 		return nil, "", err
 	}
 	if actor.ReadOnly {
-		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, "", errReadOnly
 	}
 	if r.Status == StatusDisabled {
 		return nil, "", sb.Errorf(sb.CodeBadRequest, "This App Connection is disabled: enable it before testing it")
@@ -705,7 +705,7 @@ func (s *Service) TestAppCredentials(ctx context.Context, actor sb.Actor, app, m
 		return "", &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"method": enumMessage(catApp.MethodSlugs(), method)}}
 	}
 	if actor.ReadOnly {
-		return "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return "", errReadOnly
 	}
 	if creds == nil {
 		creds = map[string]any{}

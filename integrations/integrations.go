@@ -150,7 +150,7 @@ func (s *Service) Revoke(ctx context.Context, actor sb.Actor, id string) error {
 		return err
 	}
 	if actor.ReadOnly {
-		return sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return errReadOnly
 	}
 	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationRevoke, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
 	if _, err := s.store.RevokeIntegration(ctx, r.ID, audit); err != nil {

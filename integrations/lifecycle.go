@@ -58,7 +58,7 @@ func (s *Service) SetAppConnectionEnabled(ctx context.Context, actor sb.Actor, a
 
 func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, r *db.IntegrationRow, enabled bool) (*db.IntegrationRow, error) {
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, errReadOnly
 	}
 	if r.Status == StatusRevoked || r.Status == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this integration is %s and can no longer be disabled or enabled", r.Status)

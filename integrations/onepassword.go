@@ -226,7 +226,7 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 		return nil, err
 	}
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, errReadOnly
 	}
 	row := r.Integration
 	row.Name = in.Name
@@ -266,7 +266,7 @@ func (s *Service) Delete(ctx context.Context, actor sb.Actor, id string) (*Recor
 		return nil, err
 	}
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, errReadOnly
 	}
 	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationDelete, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
 	if err := s.store.DeleteIntegration(ctx, r.ID, audit); err != nil {
