@@ -122,7 +122,7 @@ func (h *Handlers) infisicalModel(c *fiber.Ctx, d infisicalDraft, errs views.Err
 	for _, x := range app.Methods {
 		f.Methods = append(f.Methods, views.Option{Value: x.Slug, Label: x.Name})
 	}
-	f.CanTest = integrations.HasConnectionTester(app.Slug)
+	f.CanTest = h.Integrations.HasConnectionTester(app.Slug)
 	return f, nil
 }
 
@@ -247,7 +247,7 @@ func (h *Handlers) infisicalEditModel(c *fiber.Ctx, conn *integrations.AppConnec
 		values = draftValues(m, *d)
 	}
 	f.Fields = connFields(m, values, true)
-	f.CanTest = integrations.HasConnectionTester(conn.App)
+	f.CanTest = h.Integrations.HasConnectionTester(conn.App)
 	return f, nil
 }
 
@@ -342,7 +342,7 @@ func liveAppConnection(r *integrations.Record) (*integrations.AppConnection, boo
 // secrets as "stored encrypted"), its test button and its edit page.
 type infisicalPages struct{}
 
-func (infisicalPages) details(_ *Handlers, _ *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
+func (infisicalPages) details(h *Handlers, _ *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
 	conn, _, err := integrations.AppConnectionOf(r)
 	if err != nil {
 		return err
@@ -371,7 +371,7 @@ func (infisicalPages) details(_ *Handlers, _ *fiber.Ctx, r *integrations.Record,
 	)
 	if r.Status == integrations.StatusActive {
 		d.EditHref = "/integrations/" + r.ID + "/edit"
-		d.CanTest = integrations.HasConnectionTester(conn.App)
+		d.CanTest = h.Integrations.HasConnectionTester(conn.App)
 	}
 	d.SecretNote = "Secret credentials were shown once, when they were saved, and are stored encrypted. To change them, edit the connection; fields left empty keep their stored values."
 	return nil

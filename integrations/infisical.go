@@ -9,13 +9,13 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
+	"switchboard/integrations/conntest"
 )
 
 // ProviderInfisical is the provider key of Infisical app connections. Every
@@ -568,83 +568,32 @@ func (s *Service) DeleteAppConnection(ctx context.Context, actor sb.Actor, app, 
 	return c, nil
 }
 
-// ConnectionTester checks credentials of one app against the live service
-// and returns a one-line summary of what it found. It dials only through
-// s.Guard and must give up within 5 seconds. Its error is an *sb.Error with
-// CodeBadRequest ("Failed to validate credentials: <reason>", see
-// failedValidation); any other error is reported as such a failure. The
-// service scrubs every secret value from the message in any case.
-type ConnectionTester func(ctx context.Context, s *Service, method string, creds map[string]any) (summary string, err error)
-
-var (
-	testersMu         sync.RWMutex
-	connectionTesters = map[string]ConnectionTester{}
-)
-
-// RegisterConnectionTester makes t the "Test connection" of app (a slug of
-// the catalogue), replacing any earlier one; a nil t removes it. Call it
-// from an init function, e.g. for 1password:
-//
-//	RegisterConnectionTester("1password", func(ctx context.Context, s *Service, _ string, c map[string]any) (string, error) {
-//		sum, err := s.CheckOnePasswordConnect(ctx, c["instanceUrl"].(string), c["apiToken"].(string))
-//		return sum.String(), err
-//	})
-func RegisterConnectionTester(app string, t ConnectionTester) {
-	testersMu.Lock()
-	defer testersMu.Unlock()
-	if t == nil {
-		delete(connectionTesters, app)
-		return
-	}
-	connectionTesters[app] = t
-}
-
-// HasConnectionTester reports whether app has a "Test connection" (the form
-// shows the button only then).
-func HasConnectionTester(app string) bool {
-	testersMu.RLock()
-	defer testersMu.RUnlock()
-	_, ok := connectionTesters[app]
-	return ok
-}
-
-// ConnectionTestTimeout bounds one connection test.
-const ConnectionTestTimeout = 5 * time.Second
+// HasConnectionTester reports whether app has a "Test connection" (the
+// form shows the button only then).
+func (s *Service) HasConnectionTester(app string) bool { return s.Testers.Has(app) }
 
 // runTester runs the app's tester on creds and scrubs the secrets of m from
 // whatever it answers.
 func (s *Service) runTester(ctx context.Context, app *InfisicalApp, m *InfisicalMethod, creds map[string]any) (string, error) {
-	testersMu.RLock()
-	t, ok := connectionTesters[app.Slug]
-	testersMu.RUnlock()
+	t, ok := s.Testers[app.Slug]
 	if !ok {
 		return "", sb.Errorf(sb.CodeBadRequest, "Testing credentials is not supported for %s Connections", app.Name)
 	}
-	ctx, cancel := context.WithTimeout(ctx, ConnectionTestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, conntest.Timeout)
 	defer cancel()
 	secrets := m.secretValues(creds)
-	summary, err := t(ctx, s, m.Slug, creds)
+	summary, err := t(ctx, s.Guard, m.Slug, creds)
 	if err != nil {
 		e := sb.AsError(err)
 		if e.Code == sb.CodeInternal {
-			e = failedValidation(scrubAll(err.Error(), secrets)).(*sb.Error)
+			e = conntest.Failed(conntest.Scrub(err.Error(), secrets)).(*sb.Error)
 		}
 		out := *e
-		out.Message = scrubAll(e.Message, secrets)
+		out.Message = conntest.Scrub(e.Message, secrets)
 		out.Err = nil
 		return "", &out
 	}
-	return scrubAll(summary, secrets), nil
-}
-
-// scrubAll removes each secret from msg.
-func scrubAll(msg string, secrets []string) string {
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
-	}
-	return msg
+	return conntest.Scrub(summary, secrets), nil
 }
 
 // TestAppConnection tests the stored credentials of a connection against

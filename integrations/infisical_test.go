@@ -703,20 +703,19 @@ func TestConnTest_Plugin(t *testing.T) {
 	if _, err := svc.TestAppCredentials(ctx, infTester, "vercel", "api-token", creds, ""); sb.AsError(err).Message != "Testing credentials is not supported for Vercel Connections" {
 		t.Errorf("no infTester: err = %v", err)
 	}
-	integrations.RegisterConnectionTester("vercel", func(ctx context.Context, s *integrations.Service, method string, c map[string]any) (string, error) {
+	svc.Testers["vercel"] = func(ctx context.Context, _ netguard.Guard, method string, c map[string]any) (string, error) {
 		if _, ok := ctx.Deadline(); !ok {
 			return "", errors.New("no deadline")
 		}
 		return "", fmt.Errorf("server said: bad token %s", c["apiToken"])
-	})
-	t.Cleanup(func() { integrations.RegisterConnectionTester("vercel", nil) })
+	}
 	_, err := svc.TestAppCredentials(ctx, infTester, "vercel", "api-token", creds, "")
 	e := sb.AsError(err)
 	if e.Code != sb.CodeBadRequest || e.Message != "Failed to validate credentials: server said: bad token [redacted]" {
 		t.Errorf("err = %v (%s), want the scrubbed failure", err, e.Code)
 	}
-	if !integrations.HasConnectionTester("postgres") || !integrations.HasConnectionTester("mysql") {
-		t.Errorf("postgres and mysql have no registered infTester")
+	if !svc.HasConnectionTester("postgres") || !svc.HasConnectionTester("mysql") || integrations.New(nil, nil, quiet).HasConnectionTester("vercel") {
+		t.Errorf("postgres and mysql have no tester, or a test's own tester reached another service")
 	}
 	ro := infTester
 	ro.ReadOnly = true

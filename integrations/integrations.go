@@ -16,6 +16,7 @@ import (
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
+	"switchboard/integrations/conntest"
 	"switchboard/netguard"
 	"switchboard/secrets"
 )
@@ -44,11 +45,13 @@ type Service struct {
 	// Manifests are the LaunchDarkly integrations that configurations can
 	// be made for.
 	Manifests *ManifestSet
+	// Testers are the "Test connection" checks of Infisical apps.
+	Testers conntest.Registry
 }
 
 // New returns a Service.
 func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
-	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}, Manifests: ShippedManifests()}
+	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}, Manifests: ShippedManifests(), Testers: conntest.Default()}
 }
 
 var errNotFound = sb.Errorf(sb.CodeNotFound, "integration not found")
