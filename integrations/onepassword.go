@@ -257,23 +257,3 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 	}
 	return recordOf(&db.IntegrationRow{Integration: row, TeamName: r.TeamName, TeamSlug: r.TeamSlug, CreatedBy: r.CreatedBy}), nil
 }
-
-// Delete removes an integration for good (the vendor families whose DELETE
-// deletes: Anchor, Infisical).
-func (s *Service) Delete(ctx context.Context, actor sb.Actor, id string) (*Record, error) {
-	r, err := s.get(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	if actor.ReadOnly {
-		return nil, errReadOnly
-	}
-	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationDelete, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
-	if err := s.store.DeleteIntegration(ctx, r.ID, audit); err != nil {
-		if errors.Is(err, db.ErrNotFound) {
-			return nil, errNotFound
-		}
-		return nil, sb.Internal(err)
-	}
-	return recordOf(r), nil
-}
