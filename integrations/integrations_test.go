@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -231,5 +232,22 @@ func TestService_Reveal(t *testing.T) {
 				t.Errorf("second reveal by another user: err = %v, want not found", err)
 			}
 		})
+	}
+}
+
+// TestCounts_FromCatalogue: the count of Infisical apps shown to users (the
+// chooser card, the README) is the catalogue's.
+func TestCounts_FromCatalogue(t *testing.T) {
+	want := "one of " + integrations.InfisicalAppCount() + " apps"
+	p, _ := integrations.ProviderByKey(integrations.ProviderInfisical)
+	if !strings.Contains(p.Info().Description, want) {
+		t.Errorf("chooser card %q does not say %q", p.Info().Description, want)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
+		t.Errorf("the README does not say %q (the catalogue has %d apps)", want, len(integrations.InfisicalApps))
 	}
 }
