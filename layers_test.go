@@ -27,6 +27,7 @@ var layers = []struct {
 	{"switchboard/static", 1},
 	{"switchboard/secrets", 1},
 	{"switchboard/netguard", 1},
+	{"switchboard/metrics", 1},
 	{"switchboard", 0},
 }
 
@@ -107,7 +108,7 @@ func TestImports_Layers(t *testing.T) {
 func TestImports_Problems(t *testing.T) {
 	cases := map[string]map[string][]string{
 		"handlers imports db":     {"switchboard/handlers": {"switchboard/db"}},
-		"handlers imports web/x":  {"switchboard/handlers": {"switchboard/web/session"}},
+		"handlers imports web/x":  {"switchboard/handlers": {"switchboard/web/webtest"}},
 		"db imports integrations": {"switchboard/db": {"switchboard/integrations"}},
 		"subpackage imports root": {"switchboard/integrations/ld": {"switchboard/integrations"}},
 		"unknown package":         {"switchboard/newthing": nil},

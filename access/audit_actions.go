@@ -40,6 +40,12 @@ const (
 	ActionRevealCreate          Action = "reveal.create"
 	ActionRevealShow            Action = "reveal.show"
 	ActionKeysRotate            Action = "keys.rotate"
+	ActionSessionEnd            Action = "session.end"
+	ActionSessionEndAll         Action = "session.end_all"
+	ActionUserTwoFactorEnable   Action = "user.two_factor_enable"
+	ActionUserTwoFactor         Action = "user.two_factor"
+	ActionUserTwoFactorFailed   Action = "user.two_factor_failed"
+	ActionSettingsTwoFactor     Action = "settings.two_factor_policy"
 )
 
 // AuditActions lists every action Switchboard audits, for the audit page's
@@ -50,7 +56,8 @@ var AuditActions = []Action{
 	ActionTeamCreate, ActionTeamMemberAdd, ActionNodeCreate, ActionTokenCreate,
 	ActionIntegrationCreate, ActionIntegrationUpdate, ActionIntegrationRotate, ActionIntegrationDisable, ActionIntegrationEnable,
 	ActionIntegrationTest, ActionIntegrationRevoke, ActionIntegrationDelete, ActionTokenRevoke,
-	ActionRevealCreate, ActionRevealShow, ActionKeysRotate,
+	ActionRevealCreate, ActionRevealShow, ActionKeysRotate, ActionSessionEnd, ActionSessionEndAll,
+	ActionUserTwoFactorEnable, ActionUserTwoFactor, ActionUserTwoFactorFailed, ActionSettingsTwoFactor,
 }
 
 // Event is what an audit row says beyond who did it: the action, its
