@@ -16,10 +16,13 @@ HTMX_OUT     := static/js/htmx.min.js
 
 # Tailwind's bundled caniuse-lite data ages; its nag is noise in CI logs.
 export BROWSERSLIST_IGNORE_OLD_DATA := 1
+# Redocly CLI: no telemetry, no update check (CI runs offline after npm ci).
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run build test generate check bench loadtest migrate clean
+.PHONY: help run build test generate check lint-openapi bench loadtest migrate clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,7 +55,7 @@ generate: node_modules ## Regenerate templ code, app.css and htmx.min.js
 	$(NPX) --no-install tailwindcss -c tailwind.config.js -i $(TAILWIND_IN) -o $(TAILWIND_OUT) --minify
 	cp $(HTMX_SRC) $(HTMX_OUT)
 
-check: ## gofmt, go vet, generated files up to date, tests
+check: ## gofmt, go vet, go mod tidy, generated files up to date, OpenAPI lint, tests
 	@out=$$(gofmt -l .) || exit 1; \
 	files=$$(printf '%s\n' "$$out" | grep -v '^node_modules/' || true); \
 	if [ -n "$$files" ]; then \
@@ -61,6 +64,7 @@ check: ## gofmt, go vet, generated files up to date, tests
 		exit 1; \
 	fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 	$(MAKE) --no-print-directory generate
 	@stale=$$(git status --porcelain -- '*_templ.go' static/); \
 	if [ -n "$$stale" ]; then \
@@ -68,7 +72,11 @@ check: ## gofmt, go vet, generated files up to date, tests
 		echo "generated files are stale: run make generate and commit"; \
 		exit 1; \
 	fi
+	$(MAKE) --no-print-directory lint-openapi
 	$(MAKE) --no-print-directory test
+
+lint-openapi: node_modules ## Lint handlers/openapi.json (Redocly, recommended rules)
+	$(NPX) --no-install redocly lint --extends=recommended handlers/openapi.json
 
 clean: ## Remove the built binary
 	rm -f $(BINARY)

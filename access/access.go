@@ -59,22 +59,6 @@ type Meta struct {
 	UserAgent string
 }
 
-// Audit builds an audit row for an action by actor.
-func Audit(actor sb.Actor, action, targetType, targetID string, teamID string, details any) *db.AuditEvent {
-	e := &db.AuditEvent{
-		ActorType: actor.Kind(), ActorID: actor.ID(), ActorLabel: actor.Email,
-		Action: action, TargetType: targetType, TargetID: targetID,
-		IP: actor.IP, UserAgent: actor.UserAgent,
-	}
-	if teamID != "" {
-		e.TeamID = &teamID
-	}
-	if details != nil {
-		e.SetDetails(details)
-	}
-	return e
-}
-
 // ---- setup and users ----
 
 // SetupToken is the secret of the first-run link. It is derived from the
@@ -191,7 +175,7 @@ func (s *Service) createUser(ctx context.Context, actor sb.Actor, in UserInput, 
 	if first {
 		actor.UserID, actor.Email = u.ID, u.Email
 	}
-	audit := Audit(actor, "user.create", "user", u.ID, "", map[string]any{"email": email, "role": in.Role, "teams": in.TeamSlugs, "setup": first})
+	audit := Audit(actor, Event{Action: ActionUserCreate, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"email": email, "role": in.Role, "teams": in.TeamSlugs, "setup": first}})
 	if err := s.store.CreateUser(ctx, u, teamIDs, first, audit); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return nil, &sb.Error{Code: sb.CodeConflict, Message: "a user with this email already exists", Fields: map[string]string{"email": "is already in use"}}
@@ -207,11 +191,11 @@ func (s *Service) createUser(ctx context.Context, actor sb.Actor, in UserInput, 
 func (s *Service) SignIn(ctx context.Context, email, password string, m Meta) (*db.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	since := s.Now().Add(-FailWindow)
-	byUser, err := s.store.CountAudit(ctx, "user.sign_in_failed", email, since)
+	byUser, err := s.store.CountAudit(ctx, string(ActionUserSignInFailed), email, since)
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
-	byIP, err := s.store.CountAuditByIP(ctx, "user.sign_in_failed", m.IP, since)
+	byIP, err := s.store.CountAuditByIP(ctx, string(ActionUserSignInFailed), m.IP, since)
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
@@ -234,13 +218,13 @@ func (s *Service) SignIn(ctx context.Context, email, password string, m Meta) (*
 		secrets.CheckPassword(dummyHash, password)
 	}
 	if !ok || u.DisabledAt != nil {
-		fail := &db.AuditEvent{ActorType: "anonymous", ActorLabel: email, Action: "user.sign_in_failed", TargetType: "user", TargetID: email, IP: m.IP, UserAgent: m.UserAgent}
+		fail := &db.AuditEvent{ActorType: "anonymous", ActorLabel: email, Action: string(ActionUserSignInFailed), TargetType: "user", TargetID: email, IP: m.IP, UserAgent: m.UserAgent}
 		if err := s.store.RecordAudit(ctx, fail); err != nil {
 			return nil, sb.Internal(err)
 		}
 		return nil, sb.Errorf(sb.CodeUnauthorized, "wrong email or password")
 	}
-	if err := s.store.RecordAudit(ctx, &db.AuditEvent{ActorType: "user", ActorID: u.ID, ActorLabel: u.Email, Action: "user.sign_in", TargetType: "user", TargetID: u.ID, IP: m.IP, UserAgent: m.UserAgent}); err != nil {
+	if err := s.store.RecordAudit(ctx, &db.AuditEvent{ActorType: "user", ActorID: u.ID, ActorLabel: u.Email, Action: string(ActionUserSignIn), TargetType: "user", TargetID: u.ID, IP: m.IP, UserAgent: m.UserAgent}); err != nil {
 		return nil, sb.Internal(err)
 	}
 	return u, nil
@@ -293,7 +277,7 @@ func (s *Service) CreateTeam(ctx context.Context, actor sb.Actor, slug, name str
 		return nil, err
 	}
 	t := &db.Team{ID: uuid.NewString(), Slug: slug, Name: name}
-	if err := s.store.CreateTeam(ctx, t, Audit(actor, "team.create", "team", t.ID, t.ID, map[string]any{"slug": slug, "name": name})); err != nil {
+	if err := s.store.CreateTeam(ctx, t, Audit(actor, Event{Action: ActionTeamCreate, TargetType: "team", TargetID: t.ID, TeamID: t.ID, Details: map[string]any{"slug": slug, "name": name}})); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return nil, &sb.Error{Code: sb.CodeConflict, Message: "a team with this slug already exists", Fields: map[string]string{"slug": "is already taken"}}
 		}
@@ -374,7 +358,7 @@ func (s *Service) AddMember(ctx context.Context, actor sb.Actor, teamID, email s
 	} else if err != nil {
 		return sb.Internal(err)
 	}
-	err = s.store.AddMember(ctx, teamID, u.ID, Audit(actor, "team.member_add", "user", u.ID, teamID, map[string]any{"email": email}))
+	err = s.store.AddMember(ctx, teamID, u.ID, Audit(actor, Event{Action: ActionTeamMemberAdd, TargetType: "user", TargetID: u.ID, TeamID: teamID, Details: map[string]any{"email": email}}))
 	if errors.Is(err, db.ErrConflict) {
 		return &sb.Error{Code: sb.CodeConflict, Message: "already a member", Fields: map[string]string{"email": "is already a member of this team"}}
 	} else if err != nil {
@@ -400,7 +384,7 @@ func (s *Service) CreateNode(ctx context.Context, actor sb.Actor, teamID, name s
 		return nil, err
 	}
 	n := &db.Node{ID: uuid.NewString(), TeamID: teamID, Name: name}
-	if err := s.store.CreateNode(ctx, n, Audit(actor, "node.create", "node", n.ID, teamID, map[string]any{"name": name})); err != nil {
+	if err := s.store.CreateNode(ctx, n, Audit(actor, Event{Action: ActionNodeCreate, TargetType: "node", TargetID: n.ID, TeamID: teamID, Details: map[string]any{"name": name}})); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return nil, &sb.Error{Code: sb.CodeConflict, Message: "a node with this name exists", Fields: map[string]string{"name": "this team already has a node with this name"}}
 		}

@@ -1,50 +1,59 @@
 package access
 
 import (
-	"io/fs"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// TestAuditActions_ListsEveryAction reads the module's source for audit
-// action names ("integration.rotate", "user.disable" …) and fails when one
-// is missing from AuditActions, so the audit page's suggestions and the
-// README's list cannot fall behind a new action.
+// TestAuditActions_ListsEveryAction parses audit_actions.go and fails when
+// a constant of type Action is missing from AuditActions or from the
+// README's list, so the audit page's suggestions and the README cannot fall
+// behind a new action. (Audit rows can only be written with an Action, so
+// the constants are every action there is.)
 func TestAuditActions_ListsEveryAction(t *testing.T) {
-	action := regexp.MustCompile(`"((?:user|team|node|token|integration|reveal|keys|session)\.[a-z_]+)"`)
-	found := map[string]string{}
-	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != ".." {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_templ.go") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, m := range action.FindAllStringSubmatch(string(b), -1) {
-			found[m[1]] = path
-		}
-		return nil
-	})
+	f, err := parser.ParseFile(token.NewFileSet(), "audit_actions.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(found) < 10 {
-		t.Fatalf("found only %d action names in the source: the scan is broken", len(found))
-	}
-	for a, path := range found {
-		if !slices.Contains(AuditActions, a) {
-			t.Errorf("%s (in %s) is not in AuditActions", a, path)
+	var consts []Action
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok {
+			return true
 		}
+		if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "Action" {
+			for _, v := range vs.Values {
+				s, err := strconv.Unquote(v.(*ast.BasicLit).Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				consts = append(consts, Action(s))
+			}
+		}
+		return true
+	})
+	if len(consts) < 10 {
+		t.Fatalf("found only %d Action constants: the parse is broken", len(consts))
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range consts {
+		if !slices.Contains(AuditActions, a) {
+			t.Errorf("%s is not in AuditActions", a)
+		}
+		if !strings.Contains(string(readme), "`"+string(a)+"`") {
+			t.Errorf("%s is not named in the README", a)
+		}
+	}
+	if len(AuditActions) != len(consts) {
+		t.Errorf("AuditActions has %d entries, want the %d constants", len(AuditActions), len(consts))
 	}
 }

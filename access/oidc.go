@@ -131,7 +131,7 @@ func (o *OIDC) refuse(ctx context.Context, m Meta, email, subject, reason string
 	if label == "" {
 		label = "sso:" + subject
 	}
-	ev := &db.AuditEvent{ActorType: "anonymous", ActorLabel: label, Action: "user.sign_in_failed", TargetType: "user", TargetID: label, IP: m.IP, UserAgent: m.UserAgent}
+	ev := &db.AuditEvent{ActorType: "anonymous", ActorLabel: label, Action: string(ActionUserSignInFailed), TargetType: "user", TargetID: label, IP: m.IP, UserAgent: m.UserAgent}
 	ev.SetDetails(map[string]any{"method": "oidc", "issuer": o.cfg.Issuer, "subject": subject, "reason": reason})
 	if err := o.svc.store.RecordAudit(ctx, ev); err != nil {
 		return sb.Internal(err)
@@ -192,7 +192,7 @@ func (o *OIDC) Finish(ctx context.Context, flow *OIDCFlow, cb OIDCCallback, m Me
 	case u.DisabledAt != nil:
 		return nil, o.refuse(ctx, m, email, idt.Subject, "the user is disabled")
 	}
-	ev := &db.AuditEvent{ActorType: "user", ActorID: u.ID, ActorLabel: u.Email, Action: "user.sign_in", TargetType: "user", TargetID: u.ID, IP: m.IP, UserAgent: m.UserAgent}
+	ev := &db.AuditEvent{ActorType: "user", ActorID: u.ID, ActorLabel: u.Email, Action: string(ActionUserSignIn), TargetType: "user", TargetID: u.ID, IP: m.IP, UserAgent: m.UserAgent}
 	ev.SetDetails(map[string]any{"method": "oidc", "issuer": o.cfg.Issuer, "subject": idt.Subject})
 	if err := o.svc.store.RecordAudit(ctx, ev); err != nil {
 		return nil, sb.Internal(err)
@@ -226,7 +226,7 @@ func (o *OIDC) create(ctx context.Context, email, subject string, claims map[str
 	}
 	u := &db.User{ID: uuid.NewString(), Email: email, PasswordHash: db.UnusablePassword, Role: string(role)}
 	actor := sb.Actor{UserID: u.ID, Email: email, IP: m.IP, UserAgent: m.UserAgent}
-	audit := Audit(actor, "user.create", "user", u.ID, "", map[string]any{"email": email, "role": role, "teams": slugs, "method": "oidc", "issuer": o.cfg.Issuer, "subject": subject})
+	audit := Audit(actor, Event{Action: "user.create", TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"email": email, "role": role, "teams": slugs, "method": "oidc", "issuer": o.cfg.Issuer, "subject": subject}})
 	if err := o.svc.store.CreateUser(ctx, u, teamIDs, false, audit); err != nil {
 		return nil, sb.Internal(err)
 	}

@@ -126,9 +126,9 @@ func (s *Service) EndSession(ctx context.Context, actor sb.Actor, userID, id str
 	if err := canManageSessions(actor, userID); err != nil {
 		return 0, err
 	}
-	action := "session.end"
+	action := ActionSessionEnd
 	if id == "" {
-		action = "session.end_all"
+		action = ActionSessionEndAll
 	} else if !isUUID(id) {
 		return 0, sb.Errorf(sb.CodeNotFound, "session not found")
 	}
@@ -136,7 +136,7 @@ func (s *Service) EndSession(ctx context.Context, actor sb.Actor, userID, id str
 	if id != "" {
 		details["session_id"] = id
 	}
-	n, err := s.store.EndSessions(ctx, userID, id, Audit(actor, action, "user", userID, "", details))
+	n, err := s.store.EndSessions(ctx, userID, id, Audit(actor, Event{Action: action, TargetType: "user", TargetID: userID, TeamID: "", Details: details}))
 	if errors.Is(err, db.ErrNotFound) {
 		return 0, sb.Errorf(sb.CodeNotFound, "session not found: it may have ended already")
 	} else if err != nil {

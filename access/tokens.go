@@ -122,7 +122,7 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 		e := s.Now().Add(expiresIn)
 		t.ExpiresAt = &e
 	}
-	audit := Audit(actor, "token.create", "api_token", t.ID, team.ID, map[string]any{"name": name, "read_only": readOnly, "prefix": t.DisplayPrefix, "expires_at": t.ExpiresAt})
+	audit := Audit(actor, Event{Action: ActionTokenCreate, TargetType: "api_token", TargetID: t.ID, TeamID: team.ID, Details: map[string]any{"name": name, "read_only": readOnly, "prefix": t.DisplayPrefix, "expires_at": t.ExpiresAt}})
 	if err := s.store.CreateAPIToken(ctx, t, audit); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return "", nil, &sb.Error{Code: sb.CodeConflict, Message: "a token with this name exists", Fields: map[string]string{"name": "this team already has a token with this name: choose another or revoke the old one"}}
@@ -205,7 +205,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor sb.Actor, id string) (*
 	if !actor.CanUseTeam(t.TeamID) {
 		return nil, false, notFound
 	}
-	audit := Audit(actor, "token.revoke", "api_token", t.ID, t.TeamID, map[string]any{"name": t.Name, "prefix": t.DisplayPrefix})
+	audit := Audit(actor, Event{Action: ActionTokenRevoke, TargetType: "api_token", TargetID: t.ID, TeamID: t.TeamID, Details: map[string]any{"name": t.Name, "prefix": t.DisplayPrefix}})
 	revoked, err := s.store.RevokeAPIToken(ctx, t.ID, audit)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, false, notFound

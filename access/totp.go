@@ -73,7 +73,7 @@ func (s *Service) SetRequireAdminTwoFactor(ctx context.Context, actor sb.Actor, 
 	if on {
 		v = "true"
 	}
-	audit := Audit(actor, "settings.two_factor_policy", "setting", db.SettingRequireAdminTwoFactor, "", map[string]any{"require_admin_two_factor": on})
+	audit := Audit(actor, Event{Action: ActionSettingsTwoFactor, TargetType: "setting", TargetID: db.SettingRequireAdminTwoFactor, TeamID: "", Details: map[string]any{"require_admin_two_factor": on}})
 	if err := s.store.SetSetting(ctx, db.SettingRequireAdminTwoFactor, v, audit); err != nil {
 		return sb.Internal(err)
 	}
@@ -220,7 +220,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, m Meta) 
 		codes[i] = c[:4] + "-" + c[4:8] + "-" + c[8:12] + "-" + c[12:]
 		hashes[i] = s.keys.MAC("recovery-code", []byte(c))
 	}
-	if err := s.store.ConfirmTOTP(ctx, userID, step, hashes, Audit(actor, "user.two_factor_enable", "user", userID, "", nil)); errors.Is(err, db.ErrNotFound) {
+	if err := s.store.ConfirmTOTP(ctx, userID, step, hashes, Audit(actor, Event{Action: ActionUserTwoFactorEnable, TargetType: "user", TargetID: userID, TeamID: "", Details: nil})); errors.Is(err, db.ErrNotFound) {
 		return nil, nil, sb.Errorf(sb.CodeConflict, "no two-factor set-up is waiting: start again")
 	} else if err != nil {
 		return nil, nil, sb.Internal(err)
@@ -243,7 +243,7 @@ func (s *Service) VerifySecondFactor(ctx context.Context, userID, code string, m
 	} else if err != nil {
 		return nil, sb.Internal(err)
 	}
-	fails, err := s.store.CountAudit(ctx, "user.two_factor_failed", u.ID, s.Now().Add(-FailWindow))
+	fails, err := s.store.CountAudit(ctx, string(ActionUserTwoFactorFailed), u.ID, s.Now().Add(-FailWindow))
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
@@ -272,12 +272,12 @@ func (s *Service) VerifySecondFactor(ctx context.Context, userID, code string, m
 	}
 	actor := sb.Actor{UserID: u.ID, Email: u.Email, Role: sb.Role(u.Role), IP: m.IP, UserAgent: m.UserAgent}
 	if !ok || u.DisabledAt != nil {
-		if err := s.store.RecordAudit(ctx, Audit(actor, "user.two_factor_failed", "user", u.ID, "", map[string]any{"method": method})); err != nil {
+		if err := s.store.RecordAudit(ctx, Audit(actor, Event{Action: ActionUserTwoFactorFailed, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"method": method}})); err != nil {
 			return nil, sb.Internal(err)
 		}
 		return nil, sb.Errorf(sb.CodeUnauthorized, "wrong or already used code")
 	}
-	if err := s.store.RecordAudit(ctx, Audit(actor, "user.two_factor", "user", u.ID, "", map[string]any{"method": method})); err != nil {
+	if err := s.store.RecordAudit(ctx, Audit(actor, Event{Action: ActionUserTwoFactor, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"method": method}})); err != nil {
 		return nil, sb.Internal(err)
 	}
 	return u, nil

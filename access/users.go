@@ -148,7 +148,7 @@ func (s *Service) InviteUser(ctx context.Context, actor sb.Actor, in InviteInput
 	if err != nil {
 		return "", nil, err
 	}
-	audit := Audit(actor, "user.invite", "user", u.ID, "", map[string]any{"email": email, "role": in.Role, "teams": slugs, "link_expires_at": t.ExpiresAt.UTC()})
+	audit := Audit(actor, Event{Action: ActionUserInvite, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"email": email, "role": in.Role, "teams": slugs, "link_expires_at": t.ExpiresAt.UTC()}})
 	if err := s.store.InviteUser(ctx, u, ids, t, audit); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return "", nil, &sb.Error{Code: sb.CodeConflict, Message: "a user with this email already exists", Fields: map[string]string{"email": "is already in use"}}
@@ -178,7 +178,7 @@ func (s *Service) UpdateAccess(ctx context.Context, actor sb.Actor, id string, i
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	audit := Audit(actor, "user.update", "user", u.ID, "", map[string]any{"email": u.Email, "role": in.Role, "previous_role": u.Role, "teams": slugs})
+	audit := Audit(actor, Event{Action: ActionUserUpdate, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"email": u.Email, "role": in.Role, "previous_role": u.Role, "teams": slugs}})
 	switch err := s.store.UpdateUserAccess(ctx, u.ID, string(in.Role), ids, audit); {
 	case errors.Is(err, db.ErrLastAdmin):
 		return nil, errLastAdmin("role")
@@ -203,7 +203,7 @@ func (s *Service) DisableUser(ctx context.Context, actor sb.Actor, id string) (*
 	if u.DisabledAt != nil {
 		return u, nil
 	}
-	audit := Audit(actor, "user.disable", "user", u.ID, "", map[string]any{"email": u.Email})
+	audit := Audit(actor, Event{Action: ActionUserDisable, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"email": u.Email}})
 	switch err := s.store.DisableUser(ctx, u.ID, audit); {
 	case errors.Is(err, db.ErrLastAdmin):
 		return nil, errLastAdmin("status")
@@ -225,7 +225,7 @@ func (s *Service) EnableUser(ctx context.Context, actor sb.Actor, id string) (*U
 	if u.DisabledAt == nil {
 		return u, nil
 	}
-	audit := Audit(actor, "user.enable", "user", u.ID, "", map[string]any{"email": u.Email})
+	audit := Audit(actor, Event{Action: ActionUserEnable, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"email": u.Email}})
 	if err := s.store.EnableUser(ctx, u.ID, audit); err != nil && !errors.Is(err, db.ErrNotFound) {
 		return nil, sb.Internal(err)
 	}
@@ -251,7 +251,7 @@ func (s *Service) NewPasswordLink(ctx context.Context, actor sb.Actor, id string
 	if err != nil {
 		return "", nil, err
 	}
-	audit := Audit(actor, "user.password_link", "user", u.ID, "", map[string]any{"email": u.Email, "purpose": purpose, "link_expires_at": t.ExpiresAt.UTC()})
+	audit := Audit(actor, Event{Action: ActionUserPasswordLink, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"email": u.Email, "purpose": purpose, "link_expires_at": t.ExpiresAt.UTC()}})
 	if err := s.store.CreatePasswordToken(ctx, t, audit); errors.Is(err, db.ErrNotFound) {
 		return "", nil, errUserNotFound
 	} else if err != nil {
@@ -265,6 +265,10 @@ type PasswordLink struct {
 	Email   string
 	Purpose string
 }
+
+// Invite reports whether the link is an invitation (the first password)
+// rather than a reset.
+func (l *PasswordLink) Invite() bool { return l.Purpose == db.PasswordTokenInvite }
 
 var (
 	errLinkUnknown = sb.Errorf(sb.CodeNotFound, "this link is not valid")
@@ -316,7 +320,7 @@ func (s *Service) SetPasswordWithLink(ctx context.Context, token, password, conf
 		return nil, sb.Internal(err)
 	}
 	u, err := s.store.UsePasswordToken(ctx, s.keys.MACCandidates("password-token", []byte(token)), hash, func(u *db.User) *db.AuditEvent {
-		return &db.AuditEvent{ActorType: "user", ActorID: u.ID, ActorLabel: u.Email, Action: "user.password_set", TargetType: "user", TargetID: u.ID, IP: m.IP, UserAgent: m.UserAgent, Details: `{"via":"link"}`}
+		return &db.AuditEvent{ActorType: "user", ActorID: u.ID, ActorLabel: u.Email, Action: string(ActionUserPasswordSet), TargetType: "user", TargetID: u.ID, IP: m.IP, UserAgent: m.UserAgent, Details: `{"via":"link"}`}
 	})
 	switch {
 	case errors.Is(err, db.ErrNotFound):
@@ -359,7 +363,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor sb.Actor, current, p
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
-	u, err = s.store.SetPassword(ctx, u.ID, hash, Audit(actor, "user.password_change", "user", u.ID, "", map[string]any{"email": u.Email}))
+	u, err = s.store.SetPassword(ctx, u.ID, hash, Audit(actor, Event{Action: ActionUserPasswordChange, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"email": u.Email}}))
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, sb.Errorf(sb.CodeUnauthorized, "signed out")
 	} else if err != nil {
@@ -373,7 +377,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, actor sb.Actor) error {
 	if actor.UserID == "" || actor.TokenID != "" {
 		return sb.Errorf(sb.CodeUnauthorized, "sign in first")
 	}
-	err := s.store.BumpSessionGeneration(ctx, actor.UserID, Audit(actor, "user.sign_out_everywhere", "user", actor.UserID, "", nil))
+	err := s.store.BumpSessionGeneration(ctx, actor.UserID, Audit(actor, Event{Action: ActionUserSignOutEverywhere, TargetType: "user", TargetID: actor.UserID, TeamID: "", Details: nil}))
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return sb.Internal(err)
 	}
@@ -397,7 +401,7 @@ func (s *Service) SignOut(ctx context.Context, actor sb.Actor) error {
 	if actor.UserID == "" {
 		return nil
 	}
-	if err := s.store.RecordAudit(ctx, Audit(actor, "user.sign_out", "user", actor.UserID, "", nil)); err != nil {
+	if err := s.store.RecordAudit(ctx, Audit(actor, Event{Action: ActionUserSignOut, TargetType: "user", TargetID: actor.UserID, TeamID: "", Details: nil})); err != nil {
 		return sb.Internal(err)
 	}
 	return nil

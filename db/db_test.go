@@ -307,6 +307,15 @@ func TestDB_ClaimReveal(t *testing.T) {
 		if err != nil || after.RevealedAt == nil || after.Payload != nil {
 			t.Errorf("tombstone = %+v, %v; want revealed_at set and no payload", after, err)
 		}
+		// RevealByID selects no payload at all, so read the row itself: the
+		// sealed secret must be gone from rest once shown.
+		var payload []byte
+		if err := s.SQLX().GetContext(ctx, &payload, s.SQLX().Rebind(`SELECT payload FROM reveals WHERE id = ?`), rv.ID); err != nil {
+			t.Fatal(err)
+		}
+		if payload != nil {
+			t.Errorf("the reveal row still holds %d bytes of sealed payload after its claim, want NULL", len(payload))
+		}
 	})
 }
 

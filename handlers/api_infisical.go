@@ -157,6 +157,8 @@ func (h *Handlers) APIInfisicalCreate(c *fiber.Ctx) error {
 	v := sb.Validation{}
 	b, err := decodeInfisical(c, v)
 	if err != nil {
+		// The pipeline answers an unreadable body after the read-only check.
+		_, err = h.Integrations.Create(c.UserContext(), Actor(c), &integrations.AppConnectionInput{App: app}, err)
 		return infisicalAPIError(c, err)
 	}
 	in := integrations.AppConnectionInput{App: app, Credentials: b.credentials, IsPlatformManagedCredentials: b.platform}
@@ -171,12 +173,13 @@ func (h *Handlers) APIInfisicalCreate(c *fiber.Ctx) error {
 	}
 	in.Description, _ = nullableString(v, "description", b.description)
 	in.GatewayID, _ = nullableString(v, "gatewayId", b.gatewayID)
-	if len(v) > 0 {
-		// Report every failing field at once, the decoding ones first.
-		v.Merge(integrations.ValidateAppConnection(&in))
-		return infisicalAPIError(c, v.Err())
+	// The pipeline reports every failing field at once, the decoding ones
+	// first.
+	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &in, v.Err())
+	if err != nil {
+		return infisicalAPIError(c, err)
 	}
-	ac, _, err := h.Integrations.CreateAppConnection(c.UserContext(), Actor(c), in, false)
+	ac, err := h.Integrations.AppConnectionOfRecord(c.UserContext(), created.Record)
 	if err != nil {
 		return infisicalAPIError(c, err)
 	}

@@ -135,18 +135,17 @@ func (h *Handlers) APILaunchDarklyCreate(c *fiber.Ctx) error {
 	actor := Actor(c)
 	in, v, err := decodeLDBody(c.Body(), m.Key)
 	if err != nil {
+		// The pipeline answers an unreadable body after the read-only check.
+		_, err = h.Integrations.Create(c.UserContext(), actor, &integrations.LDConfigInput{IntegrationKey: m.Key}, err)
 		return launchDarklyAPIError(c, err)
 	}
-	if len(v) > 0 {
-		if actor.ReadOnly {
-			return launchDarklyAPIError(c, sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot create integration configurations"))
-		}
-		// Report every failing field at once, the decoding ones first.
-		verr := integrations.ValidateLDConfig(m, &in)
-		v.Merge(verr)
-		return launchDarklyAPIError(c, v.Err())
+	// The pipeline reports every failing field at once, the decoding ones
+	// first.
+	created, err := h.Integrations.Create(c.UserContext(), actor, &in, v.Err())
+	if err != nil {
+		return launchDarklyAPIError(c, err)
 	}
-	cfg, _, err := h.Integrations.CreateLDConfig(c.UserContext(), actor, in, false)
+	cfg, err := integrations.LDConfigOfRecord(created.Record)
 	if err != nil {
 		return launchDarklyAPIError(c, err)
 	}

@@ -16,12 +16,16 @@ import (
 // APINodeKeyRotate is POST /api/v1/integrations/{id}/rotate: 201 with the
 // new key and secret, once; the old key is revoked in the same transaction.
 func (h *Handlers) APINodeKeyRotate(c *fiber.Ctx) error {
-	created, err := h.Integrations.RotateNodeKey(c.UserContext(), Actor(c), c.Params("id"), false)
+	created, err := h.Integrations.RotateNodeKey(c.UserContext(), Actor(c), c.Params("id"))
 	if err != nil {
 		return nodeAPIError(c, err)
 	}
-	resp := nodeKeyJSON(created.NodeKey)
-	resp.Secret, resp.Status = created.Secret, created.Status
+	k, _, err := integrations.NodeKeyOf(created.Record)
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
+	resp := nodeKeyJSON(k)
+	resp.Secret, resp.Status = created.ShownValue("secret"), k.Status
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(resp)
 }
@@ -37,7 +41,10 @@ func (h *Handlers) nodeKeySetEnabled(c *fiber.Ctx, enabled bool) error {
 	if err != nil {
 		return nodeAPIError(c, err)
 	}
-	k, _ := integrations.NodeKeyOf(r)
+	k, _, err := integrations.NodeKeyOf(r)
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
 	resp := nodeKeyJSON(k)
 	resp.Status = k.Status
 	return c.JSON(resp)
@@ -56,7 +63,7 @@ func (h *Handlers) anchorSetEnabled(c *fiber.Ctx, enabled bool) error {
 	if err != nil {
 		return anchorAPIError(c, err)
 	}
-	return c.JSON(fiber.Map{"data": fiber.Map{"integration": anchorItem(&r.Integration), "status": r.Status}})
+	return c.JSON(fiber.Map{"data": fiber.Map{"integration": anchorItem(r), "status": r.Status}})
 }
 
 // APIAnchorRotate is POST /v1/integrations/{id}/rotate with

@@ -108,6 +108,8 @@ func (h *Handlers) APINodeKeyCreate(c *fiber.Ctx) error {
 	if err := decodeObject(c, v, map[string]any{
 		"node_id": &req.NodeID, "name": &req.Name, "permissions": &req.Permissions, "expires_at": &req.ExpiresAt,
 	}); err != nil {
+		// The pipeline answers an unreadable body after the read-only check.
+		_, err = h.Integrations.Create(c.UserContext(), Actor(c), &integrations.NodeKeyInput{}, err)
 		return nodeAPIError(c, err)
 	}
 	in := integrations.NodeKeyInput{Permissions: req.Permissions}
@@ -125,16 +127,16 @@ func (h *Handlers) APINodeKeyCreate(c *fiber.Ctx) error {
 			in.ExpiresAt = &t
 		}
 	}
-	v.Merge(integrations.ValidateNodeKey(&in, h.Integrations.Now()))
-	if err := v.Err(); err != nil {
-		return nodeAPIError(c, err)
-	}
-	created, err := h.Integrations.CreateNodeKey(c.UserContext(), Actor(c), in, false)
+	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &in, v.Err())
 	if err != nil {
 		return nodeAPIError(c, err)
 	}
-	resp := nodeKeyJSON(created.NodeKey)
-	resp.Secret = created.Secret
+	k, _, err := integrations.NodeKeyOf(created.Record)
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
+	resp := nodeKeyJSON(k)
+	resp.Secret = created.ShownValue("secret")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(resp)
 }
@@ -158,7 +160,10 @@ func (h *Handlers) APINodeKeyList(c *fiber.Ctx) error {
 	}
 	out := make([]nodeKeyResponse, 0, len(rows))
 	for i := range rows {
-		k, _ := integrations.NodeKeyOf(&rows[i])
+		k, _, err := integrations.NodeKeyOf(rows[i])
+		if err != nil {
+			return nodeAPIError(c, err)
+		}
 		r := nodeKeyJSON(k)
 		r.Status = k.Status
 		out = append(out, r)
@@ -172,7 +177,10 @@ func (h *Handlers) APINodeKeyShow(c *fiber.Ctx) error {
 	if err != nil {
 		return nodeAPIError(c, err)
 	}
-	k, ok := integrations.NodeKeyOf(r)
+	k, ok, err := integrations.NodeKeyOf(r)
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
 	if !ok {
 		return nodeAPIError(c, sb.Errorf(sb.CodeNotFound, "integration not found"))
 	}
@@ -188,7 +196,7 @@ func (h *Handlers) APINodeKeyDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return nodeAPIError(c, err)
 	}
-	if _, ok := integrations.NodeKeyOf(r); !ok {
+	if r.Provider != integrations.ProviderNodeKey {
 		return nodeAPIError(c, sb.Errorf(sb.CodeNotFound, "integration not found"))
 	}
 	if err := h.Integrations.Revoke(ctx, actor, r.ID); err != nil {

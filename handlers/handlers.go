@@ -6,7 +6,6 @@
 package handlers
 
 import (
-	"context"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -17,9 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/access"
+	"switchboard/handlers/session"
 	"switchboard/integrations"
 	"switchboard/views"
-	"switchboard/web/session"
 )
 
 // Keys of c.Locals set by the middleware.
@@ -70,10 +69,12 @@ func Meta(c *fiber.Ctx) access.Meta {
 
 func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
 
-// render writes a component with a status.
+// render writes a component with a status. It renders under the request's
+// context, so a component that reads it (or a client gone away) is bound
+// to this request.
 func render(c *fiber.Ctx, status int, cmp templ.Component) error {
 	c.Status(status).Type("html", "utf-8")
-	if err := cmp.Render(context.Background(), c.Response().BodyWriter()); err != nil {
+	if err := cmp.Render(c.UserContext(), c.Response().BodyWriter()); err != nil {
 		c.Response().ResetBody()
 		return err
 	}

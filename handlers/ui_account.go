@@ -5,8 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
+	"switchboard/handlers/session"
 	"switchboard/views"
-	"switchboard/web/session"
 )
 
 // AccountPage shows the signed-in user's account: password change and

@@ -15,7 +15,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/access"
-	"switchboard/db"
 	"switchboard/views"
 )
 
@@ -79,7 +78,11 @@ func (h *Handlers) AuditList(c *fiber.Ctx) error {
 		return uiError(c, err)
 	}
 	names := map[string]string{}
-	v := views.AuditView{Actions: access.AuditActions, Team: c.Query("team"), Actor: c.Query("actor"), Action: c.Query("action"), From: c.Query("from"), To: c.Query("to")}
+	actions := make([]string, len(access.AuditActions))
+	for i, a := range access.AuditActions {
+		actions[i] = string(a)
+	}
+	v := views.AuditView{Actions: actions, Team: c.Query("team"), Actor: c.Query("actor"), Action: c.Query("action"), From: c.Query("from"), To: c.Query("to")}
 	for _, t := range teams {
 		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
 		names[t.ID] = t.Slug
@@ -112,7 +115,7 @@ func (h *Handlers) AuditList(c *fiber.Ctx) error {
 	return page(c, status, "Audit log", "audit", views.Audit(v), views.AuditRows(v))
 }
 
-func auditRow(e db.AuditEvent, teams map[string]string) views.AuditRow {
+func auditRow(e access.AuditEvent, teams map[string]string) views.AuditRow {
 	r := views.AuditRow{At: e.At.UTC().Format("2006-01-02 15:04:05 UTC"), Actor: e.ActorLabel, ActorType: e.ActorType,
 		Action: e.Action, IP: e.IP, UserAgent: e.UserAgent, Details: compactDetails(e.Details)}
 	if r.Actor == "" {
@@ -188,21 +191,21 @@ func (h *Handlers) auditExport(c *fiber.Ctx, format string, writeErr func(*fiber
 		// The request's context ends with the handler; the stream outlives it.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		var write func(db.AuditEvent) error
+		var write func(access.AuditEvent) error
 		n := 0
 		if format == "csv" {
 			cw := csv.NewWriter(w)
 			cw.Write(auditCSVHeader)
-			write = func(e db.AuditEvent) error {
+			write = func(e access.AuditEvent) error {
 				cw.Write(auditCSVRecord(e))
 				cw.Flush()
 				return cw.Error()
 			}
 		} else {
 			enc := json.NewEncoder(w)
-			write = func(e db.AuditEvent) error { return enc.Encode(auditJSON(e)) }
+			write = func(e access.AuditEvent) error { return enc.Encode(auditJSON(e)) }
 		}
-		err := acc.ExportAudit(ctx, actor, q, func(e db.AuditEvent) error {
+		err := acc.ExportAudit(ctx, actor, q, func(e access.AuditEvent) error {
 			if err := write(e); err != nil {
 				return err
 			}
@@ -223,7 +226,7 @@ func (h *Handlers) auditExport(c *fiber.Ctx, format string, writeErr func(*fiber
 
 var auditCSVHeader = []string{"id", "at", "actor_type", "actor_id", "actor_label", "team_id", "action", "target_type", "target_id", "ip", "user_agent", "details"}
 
-func auditCSVRecord(e db.AuditEvent) []string {
+func auditCSVRecord(e access.AuditEvent) []string {
 	team := ""
 	if e.TeamID != nil {
 		team = *e.TeamID
@@ -263,7 +266,7 @@ type auditEventJSON struct {
 	Details    json.RawMessage `json:"details"`
 }
 
-func auditJSON(e db.AuditEvent) auditEventJSON {
+func auditJSON(e access.AuditEvent) auditEventJSON {
 	details := json.RawMessage(e.Details)
 	if !json.Valid(details) {
 		details = json.RawMessage("{}")

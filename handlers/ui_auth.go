@@ -3,8 +3,8 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
+	"switchboard/handlers/session"
 	"switchboard/views"
-	"switchboard/web/session"
 )
 
 // Home sends a visitor to the integrations list (or, signed out, to sign-in).

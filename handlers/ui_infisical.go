@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
-	"switchboard/db"
 	"switchboard/integrations"
 	"switchboard/views"
 )
@@ -123,7 +122,7 @@ func (h *Handlers) infisicalModel(c *fiber.Ctx, d infisicalDraft, errs views.Err
 	for _, x := range app.Methods {
 		f.Methods = append(f.Methods, views.Option{Value: x.Slug, Label: x.Name})
 	}
-	f.CanTest = integrations.HasConnectionTester(app.Slug)
+	f.CanTest = h.Integrations.HasConnectionTester(app.Slug)
 	return f, nil
 }
 
@@ -172,14 +171,17 @@ func (h *Handlers) InfisicalCreate(c *fiber.Ctx) error {
 	if strings.TrimSpace(d.Description) != "" {
 		in.Description = &d.Description
 	}
-	_, revealID, err := h.Integrations.CreateAppConnection(c.UserContext(), Actor(c), in, true)
+	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &in, nil)
 	if err != nil {
 		errs, ok := fieldErrors(err)
 		if !ok {
-			if sb.ErrorCode(err) != sb.CodeNotFound {
+			// An unknown team is Infisical's 404; the form shows it at
+			// the field the error names.
+			e := sb.AsError(err)
+			if e.Code != sb.CodeNotFound || e.Fields["projectId"] == "" {
 				return uiError(c, err)
 			}
-			errs = views.Errors{"projectId": "choose one of your teams"}
+			errs = views.Errors{"projectId": e.Fields["projectId"]}
 		}
 		f, merr := h.infisicalModel(c, d, errs)
 		if merr != nil {
@@ -188,7 +190,7 @@ func (h *Handlers) InfisicalCreate(c *fiber.Ctx) error {
 		f.Alert = "Nothing was saved: fix the fields marked below."
 		return page(c, fiber.StatusUnprocessableEntity, "New app connection", "integrations", views.InfisicalPage(f), views.InfisicalFormFragment(f))
 	}
-	return redirect(c, "/reveal/"+revealID)
+	return redirect(c, "/reveal/"+created.RevealID)
 }
 
 // renderInfisicalTest answers "Test connection": the result box alone for
@@ -245,7 +247,7 @@ func (h *Handlers) infisicalEditModel(c *fiber.Ctx, conn *integrations.AppConnec
 		values = draftValues(m, *d)
 	}
 	f.Fields = connFields(m, values, true)
-	f.CanTest = integrations.HasConnectionTester(conn.App)
+	f.CanTest = h.Integrations.HasConnectionTester(conn.App)
 	return f, nil
 }
 
@@ -302,7 +304,10 @@ func (h *Handlers) IntegrationTest(c *fiber.Ctx) error {
 	if err != nil {
 		return uiError(c, err)
 	}
-	conn, ok := liveAppConnection(r)
+	conn, ok, err := liveAppConnection(r)
+	if err != nil {
+		return uiError(c, err)
+	}
 	if !ok {
 		return uiError(c, sb.Errorf(sb.CodeNotFound, "not found"))
 	}
@@ -326,9 +331,72 @@ func (h *Handlers) IntegrationTest(c *fiber.Ctx) error {
 // liveAppConnection is the app connection view of a row already loaded by
 // Get (no second query); a revoked connection is not editable or testable
 // (a disabled one is editable; its test is refused by the domain).
-func liveAppConnection(r *db.IntegrationRow) (*integrations.AppConnection, bool) {
+func liveAppConnection(r *integrations.Record) (*integrations.AppConnection, bool, error) {
 	if r.Status == integrations.StatusRevoked {
-		return nil, false
+		return nil, false, nil
 	}
 	return integrations.AppConnectionOf(r)
+}
+
+// infisicalPages are an app connection's detail lines (returned fields,
+// secrets as "stored encrypted"), its test button and its edit page.
+type infisicalPages struct{}
+
+func (infisicalPages) details(h *Handlers, _ *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
+	conn, _, err := integrations.AppConnectionOf(r)
+	if err != nil {
+		return err
+	}
+	d.Provider = "Infisical app connection"
+	d.Details = append(d.Details, views.Detail{Label: "App", Value: conn.AppName() + " · " + conn.MethodName()})
+	if conn.Description != nil {
+		d.Details = append(d.Details, views.Detail{Label: "Description", Value: *conn.Description})
+	}
+	app, _ := integrations.InfisicalAppBySlug(conn.App)
+	m, _ := app.Method(conn.Method)
+	for _, f := range m.Fields {
+		if v, ok := conn.Credentials[f.Name]; ok && f.Returned && !f.Secret {
+			val := fmt.Sprint(v)
+			if b, isBool := v.(bool); isBool {
+				val = map[bool]string{true: "yes", false: "no"}[b]
+			}
+			d.Details = append(d.Details, views.Detail{Label: f.Label, Value: val, Mono: f.Type != integrations.CredBool})
+		} else if f.Secret {
+			d.Details = append(d.Details, views.Detail{Label: f.Label, Value: "stored encrypted"})
+		}
+	}
+	d.Details = append(d.Details,
+		views.Detail{Label: "Version", Value: itoa(conn.Version)},
+		views.Detail{Label: "Credentials hash", Value: conn.CredentialsHash, Mono: true},
+	)
+	if r.Status == integrations.StatusActive {
+		d.EditHref = "/integrations/" + r.ID + "/edit"
+		d.CanTest = h.Integrations.HasConnectionTester(conn.App)
+	}
+	d.SecretNote = "Secret credentials were shown once, when they were saved, and are stored encrypted. To change them, edit the connection; fields left empty keep their stored values."
+	return nil
+}
+
+func (infisicalPages) edit(h *Handlers, c *fiber.Ctx, r *integrations.Record) error {
+	conn, ok, err := liveAppConnection(r)
+	if err != nil || !ok {
+		return uiError(c, firstErr(err, errNoPage))
+	}
+	return h.infisicalEdit(c, conn)
+}
+
+func (infisicalPages) update(h *Handlers, c *fiber.Ctx, r *integrations.Record) error {
+	conn, ok, err := liveAppConnection(r)
+	if err != nil || !ok {
+		return uiError(c, firstErr(err, errNoPage))
+	}
+	return h.infisicalUpdate(c, conn)
+}
+
+// firstErr returns err, or fallback when err is nil.
+func firstErr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -142,147 +141,6 @@ func ldInput(m *integrations.Manifest, d ldDraft) (integrations.LDConfigInput, s
 	return in, v
 }
 
-func toAny(list []string) []any {
-	out := make([]any, len(list))
-	for i, s := range list {
-		out[i] = s
-	}
-	return out
-}
-
-// ldFields renders the manifest's visible form variables with the values
-// typed so far (never a secret's).
-func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool, stored *integrations.LDConfig) []views.LDField {
-	visible := integrations.VisibleVariables(m, typed)
-	out := []views.LDField{}
-	for i := range m.FormVariables {
-		f := &m.FormVariables[i]
-		if f.IsHidden {
-			continue
-		}
-		x := views.LDField{Key: f.Key, Name: f.Name, Description: f.Description, Placeholder: f.Placeholder, Type: f.Type,
-			Required: !f.IsOptional, Optional: f.IsOptional, Hidden: !visible[f.Key]}
-		val, given := typed[f.Key]
-		if !given || fresh {
-			val = f.Default()
-		}
-		switch {
-		case !f.Supported():
-			x.Input, x.Required = "unavailable", false
-		case f.Generated():
-			x.Input, x.Required = "generated", false
-		case f.Type == integrations.FVBoolean:
-			x.Input, x.Required = "checkbox", false
-			x.Checked, _ = val.(bool)
-		case f.Type == integrations.FVEnum:
-			x.Input = "select"
-			for _, a := range f.AllowedValues {
-				x.Options = append(x.Options, views.Option{Value: a, Label: a})
-			}
-			x.Value, _ = val.(string)
-		case f.Type == integrations.FVMultiselect:
-			x.Input, x.Required = "multiselect", false
-			for _, o := range f.MultiselectOptions {
-				x.Options = append(x.Options, views.Option{Value: o.Value, Label: o.Label})
-			}
-			switch l := val.(type) {
-			case []string:
-				x.Selected = l
-			}
-		case f.IsSecret:
-			x.Input = "password"
-		case f.Type == integrations.FVURI:
-			x.Input = "url"
-			x.Value, _ = val.(string)
-		default:
-			x.Input = "text"
-			x.Value, _ = val.(string)
-		}
-		if stored != nil {
-			sv, has := stored.ConfigValues[f.Key]
-			switch {
-			case f.Generated() && has:
-				x.Value = fmt.Sprint(sv)
-			case f.IsSecret && stored.IsSecretValue(f.Key):
-				x.Stored = true
-			}
-			if f.DisableAfterSaving && has && !f.Generated() {
-				x.Input, x.Locked, x.Required = "text", true, false
-				x.Value = fmt.Sprint(sv)
-			}
-		}
-		if len(f.DependsOn) > 0 {
-			b, _ := json.Marshal(f.DependsOn)
-			x.Depends = string(b)
-			x.DependsHint = dependsHint(m, f)
-			// A field that may be hidden is never required by the browser:
-			// the server decides, with the values it gets.
-			x.Required = false
-		}
-		out = append(out, x)
-	}
-	return out
-}
-
-// dependsHint says in words when a field is used.
-func dependsHint(m *integrations.Manifest, f *integrations.FormVariable) string {
-	var parts []string
-	for _, d := range f.DependsOn {
-		name := d.VariableKey
-		if dep, ok := m.Variable(d.VariableKey); ok {
-			name = dep.Name
-		}
-		var conds []string
-		for _, c := range d.Conditions {
-			conds = append(conds, fmt.Sprintf("%s %s %q", name, operatorWords(c.Operator), c.Value))
-		}
-		verb := "Used only when "
-		if d.Action == "hideField" {
-			verb = "Not used when "
-		}
-		parts = append(parts, verb+strings.Join(conds, " and ")+".")
-	}
-	return strings.Join(parts, " ")
-}
-
-func operatorWords(op string) string {
-	switch op {
-	case "equalTo":
-		return "is"
-	case "notEqual":
-		return "is not"
-	case "contains":
-		return "contains"
-	case "startsWith":
-		return "starts with"
-	case "endsWith":
-		return "ends with"
-	case "lessThan":
-		return "is less than"
-	case "lessThanOrEqualTo":
-		return "is at most"
-	case "greaterThan":
-		return "is greater than"
-	case "greaterThanOrEqualTo":
-		return "is at least"
-	}
-	return op
-}
-
-func ldCards(set *integrations.ManifestSet) []views.LDCard {
-	var out []views.LDCard
-	for _, m := range set.All() {
-		c := views.LDCard{Key: m.Key, Name: m.Name, Description: m.Description, Capabilities: m.Capabilities}
-		for _, f := range m.FormVariables {
-			if !f.Supported() && !strings.Contains(strings.Join(c.Unavailable, ","), f.Type) {
-				c.Unavailable = append(c.Unavailable, f.Type)
-			}
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 // ldModel builds the page model for a draft.
 func (h *Handlers) ldModel(c *fiber.Ctx, d ldDraft, errs views.Errors) (views.LaunchDarklyForm, error) {
 	f := views.LaunchDarklyForm{CSRF: csrf(c), Errors: errs}
@@ -368,26 +226,18 @@ func (h *Handlers) LaunchDarklyCreate(c *fiber.Ctx) error {
 	if d.body.Op != "" {
 		return h.ldStatementOp(c, m, d)
 	}
+	// Approvals text that is not JSON (formErrs): nothing is saved, and
+	// every other field is still checked so all errors show at once.
 	in, formErrs := ldInput(m, d)
-	var cfg *integrations.LDConfig
-	var revealID string
-	if len(formErrs) > 0 {
-		// Approvals text that is not JSON: nothing is saved, and every
-		// other field is still checked so all errors show at once.
-		verr := integrations.ValidateLDConfig(m, &in)
-		formErrs.Merge(verr)
-		err = formErrs.Err()
-	} else {
-		cfg, revealID, err = h.Integrations.CreateLDConfig(c.UserContext(), Actor(c), in, true)
-	}
+	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &in, formErrs.Err())
 	if err != nil {
 		return h.renderLDInvalid(c, d, err)
 	}
-	if revealID == "" {
+	if created.RevealID == "" {
 		flash(c, "success", "Saved. This configuration has no secret or generated value to show.")
-		return redirect(c, "/integrations/"+cfg.ID)
+		return redirect(c, "/integrations/"+created.Record.ID)
 	}
-	return redirect(c, "/reveal/"+revealID)
+	return redirect(c, "/reveal/"+created.RevealID)
 }
 
 // ldStatementOp adds or removes a statement row (op) and re-renders
@@ -416,173 +266,6 @@ func (h *Handlers) ldStatementOp(c *fiber.Ctx, m *integrations.Manifest, d ldDra
 		}
 	}
 	return h.renderLD(c, fiber.StatusOK, f)
-}
-
-// ldDraftOf is the edit form of a stored configuration, as the form would
-// post it: non-secret values as text, statements as rows.
-func ldDraftOf(m *integrations.Manifest, cfg *integrations.LDConfig) ldDraft {
-	d := ldDraft{values: url.Values{}, stored: cfg}
-	d.body = ldFormBody{IntegrationKey: cfg.IntegrationKey, Name: cfg.Name, Tags: strings.Join(cfg.Tags, ", "), Enabled: []string{strconv.FormatBool(cfg.Enabled)}}
-	for _, f := range m.FormVariables {
-		v, ok := cfg.ConfigValues[f.Key]
-		if !ok || cfg.IsSecretValue(f.Key) || f.Generated() {
-			continue
-		}
-		name := "configValues." + f.Key
-		switch x := v.(type) {
-		case bool:
-			d.values.Set(name, strconv.FormatBool(x))
-		case []any:
-			d.values.Add(name, "")
-			for _, it := range x {
-				d.values.Add(name, fmt.Sprint(it))
-			}
-		default:
-			d.values.Set(name, fmt.Sprint(x))
-		}
-	}
-	if hook := cfg.CapabilityConfig.AuditLogEventsHook; hook != nil {
-		for _, st := range hook.Statements {
-			row := ldFormStatement{Effect: st.Effect, Resources: strings.Join(st.Resources, "\n"), Actions: strings.Join(st.Actions, ", ")}
-			if len(st.NotResources) > 0 {
-				row.ResourceMode, row.Resources = "notResources", strings.Join(st.NotResources, "\n")
-			}
-			if len(st.NotActions) > 0 {
-				row.ActionMode, row.Actions = "notActions", strings.Join(st.NotActions, ", ")
-			}
-			d.body.Statements = append(d.body.Statements, row)
-		}
-	}
-	if ap := cfg.CapabilityConfig.Approvals; ap != nil && len(ap.AdditionalFormVariables) > 0 {
-		b, _ := json.MarshalIndent(ap.AdditionalFormVariables, "", "  ")
-		d.additionals = string(b)
-	}
-	return d
-}
-
-// ldEdit shows the edit form of a stored configuration.
-func (h *Handlers) ldEdit(c *fiber.Ctx, cfg *integrations.LDConfig) error {
-	m, err := h.Integrations.Manifest(cfg.IntegrationKey)
-	if err != nil {
-		return uiError(c, err)
-	}
-	f, err := h.ldModel(c, ldDraftOf(m, cfg), nil)
-	if err != nil {
-		return uiError(c, err)
-	}
-	return h.renderLD(c, fiber.StatusOK, f)
-}
-
-// ldUpdate saves the edit form (or changes its statement rows).
-func (h *Handlers) ldUpdate(c *fiber.Ctx, cfg *integrations.LDConfig) error {
-	m, err := h.Integrations.Manifest(cfg.IntegrationKey)
-	if err != nil {
-		return uiError(c, err)
-	}
-	d, err := h.readLDDraft(c)
-	if err != nil {
-		return uiError(c, err)
-	}
-	d.stored = cfg
-	d.body.IntegrationKey = cfg.IntegrationKey
-	if d.body.Op != "" {
-		return h.ldStatementOp(c, m, d)
-	}
-	in, formErrs := ldInput(m, d)
-	if len(formErrs) > 0 {
-		err = formErrs.Err()
-	} else {
-		_, err = h.Integrations.UpdateLDConfig(c.UserContext(), Actor(c), cfg.ID, in)
-	}
-	if err != nil {
-		return h.renderLDInvalid(c, d, err)
-	}
-	flash(c, "success", "Saved. Secret fields left empty kept their stored values.")
-	return redirect(c, "/integrations/"+cfg.ID)
-}
-
-// ldDetails adds a configuration's values to its detail page: secret ones
-// masked, generated values and public keys in full.
-func (h *Handlers) ldDetails(d *views.IntegrationDetail, cfg *integrations.LDConfig) {
-	m, known := h.Integrations.Manifests.Get(cfg.IntegrationKey)
-	d.Provider = "LaunchDarkly integration configuration"
-	name := cfg.IntegrationKey
-	if known {
-		name = m.Name + " (" + m.Key + ")"
-	}
-	enabled := "yes"
-	if !cfg.Enabled {
-		enabled = "no"
-	}
-	tags := strings.Join(cfg.Tags, ", ")
-	if tags == "" {
-		tags = "none"
-	}
-	d.Details = append(d.Details, views.Detail{Label: "Integration", Value: name},
-		views.Detail{Label: "Enabled", Value: enabled}, views.Detail{Label: "Tags", Value: tags})
-	show := func(label string, f *integrations.FormVariable, v any) {
-		switch x := v.(type) {
-		case bool:
-			d.Details = append(d.Details, views.Detail{Label: label, Value: map[bool]string{true: "yes", false: "no"}[x]})
-		case []any, []string:
-			var parts []string
-			switch l := x.(type) {
-			case []any:
-				for _, p := range l {
-					parts = append(parts, fmt.Sprint(p))
-				}
-			case []string:
-				parts = l
-			}
-			d.Details = append(d.Details, views.Detail{Label: label, Value: strings.Join(parts, ", "), Mono: true})
-		default:
-			s := fmt.Sprint(x)
-			if f != nil && f.HideEmpty && s == "" {
-				return
-			}
-			if cfg.IsSecretValue(f.Key) {
-				label += " (encrypted, masked)"
-			}
-			d.Details = append(d.Details, views.Detail{Label: label, Value: s, Mono: true, TestID: "config-" + f.Key})
-		}
-	}
-	if known {
-		for i := range m.FormVariables {
-			f := &m.FormVariables[i]
-			if v, ok := cfg.ConfigValues[f.Key]; ok {
-				show(f.Name, f, v)
-			}
-		}
-	}
-	if hook := cfg.CapabilityConfig.AuditLogEventsHook; hook != nil {
-		for i, st := range hook.Statements {
-			d.Details = append(d.Details, views.Detail{Label: fmt.Sprintf("Audit statement %d", i+1), Value: statementText(st), Mono: true})
-		}
-	}
-	if ap := cfg.CapabilityConfig.Approvals; ap != nil {
-		var keys []string
-		for _, f := range ap.AdditionalFormVariables {
-			keys = append(keys, f.Key)
-		}
-		d.Details = append(d.Details, views.Detail{Label: "Approval form variables", Value: strings.Join(keys, ", "), Mono: true})
-	}
-	if cfg.Status != integrations.StatusRevoked && known {
-		d.EditHref = "/integrations/" + cfg.ID + "/edit"
-	}
-	d.SecretNote = "Secret values were shown once, when the configuration was saved, and are stored encrypted; here and in the API they appear only masked. The private halves of generated key pairs never leave Switchboard."
-}
-
-func statementText(st integrations.LDStatement) string {
-	parts := []string{st.Effect}
-	for _, p := range []struct {
-		name string
-		list []string
-	}{{"resources", st.Resources}, {"notResources", st.NotResources}, {"actions", st.Actions}, {"notActions", st.NotActions}} {
-		if len(p.list) > 0 {
-			parts = append(parts, p.name+" "+strings.Join(p.list, " "))
-		}
-	}
-	return strings.Join(parts, " · ")
 }
 
 // renderLDInvalid answers a refused save: the form again, 422, each error

@@ -3,7 +3,6 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
-	"switchboard/db"
 	"switchboard/integrations"
 	"switchboard/views"
 )
@@ -12,27 +11,27 @@ import (
 // own (GET /integrations/{id}/confirm/{action}) or, with htmx, in a dialog
 // over the detail page; the answer posts to /integrations/{id}/{action}.
 
-// lifecycleActions are the actions a row allows, in button order.
-func lifecycleActions(r *db.IntegrationRow) []views.LifecycleAction {
+// actionLabels are the lifecycle buttons' labels; which actions a record
+// allows is its provider's rule (Record.Actions).
+var actionLabels = map[string]views.LifecycleAction{
+	integrations.ActionDisable: {Action: integrations.ActionDisable, Label: "Disable"},
+	integrations.ActionEnable:  {Action: integrations.ActionEnable, Label: "Enable"},
+	integrations.ActionRotate:  {Action: integrations.ActionRotate, Label: "Rotate key"},
+	integrations.ActionRevoke:  {Action: integrations.ActionRevoke, Label: "Revoke", Danger: true},
+	integrations.ActionDelete:  {Action: integrations.ActionDelete, Label: "Delete", Danger: true},
+}
+
+// lifecycleActions are the buttons of the actions a record allows, in order.
+func lifecycleActions(r *integrations.Record) []views.LifecycleAction {
 	var out []views.LifecycleAction
-	status := displayStatus(r)
-	switch status {
-	case integrations.StatusActive:
-		out = append(out, views.LifecycleAction{Action: integrations.ActionDisable, Label: "Disable"})
-	case integrations.StatusDisabled:
-		out = append(out, views.LifecycleAction{Action: integrations.ActionEnable, Label: "Enable"})
+	for _, a := range r.Actions() {
+		out = append(out, actionLabels[a])
 	}
-	if r.Provider == integrations.ProviderNodeKey && (status == integrations.StatusActive || status == integrations.StatusDisabled) {
-		out = append(out, views.LifecycleAction{Action: integrations.ActionRotate, Label: "Rotate key"})
-	}
-	if r.Status != integrations.StatusRevoked {
-		out = append(out, views.LifecycleAction{Action: integrations.ActionRevoke, Label: "Revoke", Danger: true})
-	}
-	return append(out, views.LifecycleAction{Action: integrations.ActionDelete, Label: "Delete", Danger: true})
+	return out
 }
 
 // confirmView says what an action will do, or false when the row does not allow it.
-func confirmView(c *fiber.Ctx, r *db.IntegrationRow, action string) (views.ConfirmView, bool) {
+func confirmView(c *fiber.Ctx, r *integrations.Record, action string) (views.ConfirmView, bool) {
 	allowed := false
 	var a views.LifecycleAction
 	for _, x := range lifecycleActions(r) {
@@ -95,7 +94,7 @@ func (h *Handlers) setEnabled(c *fiber.Ctx, enabled bool) error {
 // IntegrationRotate gives a node key a new key and secret (shown once);
 // supplied credentials are rotated on the edit page.
 func (h *Handlers) IntegrationRotate(c *fiber.Ctx) error {
-	created, err := h.Integrations.RotateNodeKey(c.UserContext(), Actor(c), c.Params("id"), true)
+	created, err := h.Integrations.RotateNodeKey(c.UserContext(), Actor(c), c.Params("id"))
 	if err != nil {
 		return uiError(c, err)
 	}

@@ -116,16 +116,12 @@ func (h *Handlers) NodeKeyCreate(c *fiber.Ctx) error {
 	}
 	expires, ok := parseFormTime(f.ExpiresAt)
 	in := integrations.NodeKeyInput{TeamID: f.TeamID, NodeID: f.NodeID, Name: f.Name, Permissions: f.Permissions, ExpiresAt: expires}
-	var created *integrations.NodeKeyCreated
-	var err error
+	var refused error
 	if !ok {
-		// Report the unreadable date with every other failing field, as the API does.
-		v := sb.Validation{"expires_at": "must be a date and time like 2026-12-31T23:59"}
-		v.Merge(integrations.ValidateNodeKey(&in, h.Integrations.Now()))
-		err = v.Err()
-	} else {
-		created, err = h.Integrations.CreateNodeKey(c.UserContext(), Actor(c), in, true)
+		// The unreadable date is reported with every other failing field, as the API does.
+		refused = sb.Validation{"expires_at": "must be a date and time like 2026-12-31T23:59"}.Err()
 	}
+	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &in, refused)
 	if err != nil {
 		errs, ok := fieldErrors(err)
 		if !ok && sb.ErrorCode(err) != sb.CodeNotFound {
@@ -145,4 +141,32 @@ func (h *Handlers) NodeKeyCreate(c *fiber.Ctx) error {
 		return page(c, fiber.StatusUnprocessableEntity, "New node API key", "integrations", views.NodeKeyPage(m), views.NodeKeyFormFragment(m))
 	}
 	return redirect(c, "/reveal/"+created.RevealID)
+}
+
+// nodeKeyPages are a node key's detail lines; it has no edit page (a key
+// is rotated instead).
+type nodeKeyPages struct{ notEditable }
+
+func (nodeKeyPages) details(_ *Handlers, _ *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
+	k, _, err := integrations.NodeKeyOf(r)
+	if err != nil {
+		return err
+	}
+	node := ""
+	if r.NodeName != nil {
+		node = *r.NodeName
+	}
+	perms := strings.Join(k.Permissions, ", ")
+	if perms == "" {
+		perms = "none"
+	}
+	d.Details = append(d.Details,
+		views.Detail{Label: "Node", Value: node},
+		views.Detail{Label: "API key", Value: k.APIKey, Mono: true},
+		views.Detail{Label: "Secret", Value: "stored as a keyed hash; shown once at creation"},
+		views.Detail{Label: "Permissions", Value: perms, Mono: true},
+		views.Detail{Label: "Expires", Value: views.FormatTimePtr(k.ExpiresAt, "never")},
+	)
+	d.SecretNote = "The secret was shown once when this integration was created and is stored only as a keyed hash: it cannot be shown again. Revoke the key and create a new one if it was lost."
+	return nil
 }

@@ -36,8 +36,8 @@ func (h *Handlers) renderNodes(c *fiber.Ctx, status int, teamID string, v views.
 		}
 		live := map[string][2]string{}
 		for i := range keys {
-			if k, _ := integrations.NodeKeyOf(&keys[i]); k.Status == integrations.StatusActive || k.Status == integrations.StatusDisabled {
-				live[k.NodeID] = [2]string{k.ID, k.Name}
+			if st := keys[i].ShownStatus(); (st == integrations.StatusActive || st == integrations.StatusDisabled) && keys[i].NodeID != nil {
+				live[*keys[i].NodeID] = [2]string{keys[i].ID, keys[i].Name}
 			}
 		}
 		v.TeamID, v.TeamName = t.Value, t.Label

@@ -4,8 +4,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/access"
+	"switchboard/handlers/session"
 	"switchboard/views"
-	"switchboard/web/session"
 )
 
 // signInOptions fills the sign-in page's single sign-on button and whether

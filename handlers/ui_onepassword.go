@@ -74,7 +74,7 @@ func (h *Handlers) OnePasswordCreate(c *fiber.Ctx) error {
 	if err := h.decodeForm(c, &f); err != nil {
 		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
 	}
-	_, revealID, err := h.Integrations.CreateOnePassword(c.UserContext(), Actor(c), integrations.OnePasswordInput{TeamID: f.TeamID, Name: f.Name, Token: f.Token}, true)
+	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &integrations.OnePasswordInput{TeamID: f.TeamID, Name: f.Name, Token: f.Token}, nil)
 	if err != nil {
 		errs, ok := fieldErrors(err)
 		if !ok {
@@ -83,61 +83,59 @@ func (h *Handlers) OnePasswordCreate(c *fiber.Ctx) error {
 		// The token is never sent back to the browser, not even on an error.
 		return h.renderOnePassword(c, fiber.StatusUnprocessableEntity, views.OnePasswordForm{TeamID: f.TeamID, Name: f.Name, Errors: errs, Alert: "Nothing was saved: fix the fields marked below."})
 	}
-	return redirect(c, "/reveal/"+revealID)
+	return redirect(c, "/reveal/"+created.RevealID)
 }
 
-// IntegrationEdit shows the edit page of an integration whose provider can be edited.
-func (h *Handlers) IntegrationEdit(c *fiber.Ctx) error {
-	r, err := h.Integrations.Get(c.UserContext(), Actor(c), c.Params("id"))
+// onePasswordPages are a service account's detail lines and its edit
+// page, where the token is replaced or kept.
+type onePasswordPages struct{}
+
+func (onePasswordPages) details(_ *Handlers, _ *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
+	op, _, err := integrations.OnePasswordOf(r)
+	if err != nil {
+		return err
+	}
+	d.Details = append(d.Details,
+		views.Detail{Label: "Sign-in address", Value: op.SignInAddress},
+		views.Detail{Label: "Token", Value: "stored encrypted; fingerprint " + op.Fingerprint, Mono: true},
+		views.Detail{Label: "Version", Value: itoa(op.Version)},
+	)
+	if r.Status != integrations.StatusRevoked {
+		d.EditHref = "/integrations/" + r.ID + "/edit"
+	}
+	d.SecretNote = "The token was shown once, when it was saved, and is stored encrypted. To change it, edit the integration and paste a new one."
+	return nil
+}
+
+func (onePasswordPages) edit(h *Handlers, c *fiber.Ctx, r *integrations.Record) error {
+	op, _, err := integrations.OnePasswordOf(r)
 	if err != nil {
 		return uiError(c, err)
-	}
-	if conn, ok := liveAppConnection(r); ok {
-		return h.infisicalEdit(c, conn)
-	}
-	if cfg, ok := integrations.LDConfigOf(r); ok && r.Status != integrations.StatusRevoked {
-		return h.ldEdit(c, cfg)
-	}
-	op, ok := integrations.OnePasswordOf(&r.Integration)
-	if !ok {
-		return uiError(c, sb.Errorf(sb.CodeNotFound, "not found"))
 	}
 	return h.renderOnePassword(c, fiber.StatusOK, views.OnePasswordForm{Edit: true, ID: r.ID, TeamName: r.TeamName, Name: op.Name, Fingerprint: op.Fingerprint})
 }
 
-// IntegrationUpdate saves the edit page; an empty secret field keeps the stored secret.
-func (h *Handlers) IntegrationUpdate(c *fiber.Ctx) error {
-	ctx, actor, id := c.UserContext(), Actor(c), c.Params("id")
-	r, err := h.Integrations.Get(ctx, actor, id)
+func (onePasswordPages) update(h *Handlers, c *fiber.Ctx, r *integrations.Record) error {
+	op, _, err := integrations.OnePasswordOf(r)
 	if err != nil {
 		return uiError(c, err)
-	}
-	if conn, ok := liveAppConnection(r); ok {
-		return h.infisicalUpdate(c, conn)
-	}
-	if cfg, ok := integrations.LDConfigOf(r); ok && r.Status != integrations.StatusRevoked {
-		return h.ldUpdate(c, cfg)
-	}
-	op, ok := integrations.OnePasswordOf(&r.Integration)
-	if !ok {
-		return uiError(c, sb.Errorf(sb.CodeNotFound, "not found"))
 	}
 	var f onePasswordForm
 	if err := h.decodeForm(c, &f); err != nil {
 		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
 	}
-	updated, err := h.Integrations.UpdateOnePassword(ctx, actor, id, integrations.OnePasswordInput{Name: f.Name, Token: f.Token})
+	updated, err := h.Integrations.UpdateOnePassword(c.UserContext(), Actor(c), r.ID, integrations.OnePasswordInput{Name: f.Name, Token: f.Token})
 	if err != nil {
 		errs, ok := fieldErrors(err)
 		if !ok {
 			return uiError(c, err)
 		}
-		return h.renderOnePassword(c, fiber.StatusUnprocessableEntity, views.OnePasswordForm{Edit: true, ID: id, TeamName: r.TeamName, Name: f.Name, Fingerprint: op.Fingerprint, Errors: errs, Alert: "Nothing was saved: fix the fields marked below."})
+		return h.renderOnePassword(c, fiber.StatusUnprocessableEntity, views.OnePasswordForm{Edit: true, ID: r.ID, TeamName: r.TeamName, Name: f.Name, Fingerprint: op.Fingerprint, Errors: errs, Alert: "Nothing was saved: fix the fields marked below."})
 	}
 	msg := "Saved. The stored token was kept."
 	if updated.Version != r.Version {
 		msg = "Saved. The new token replaced the old one (version " + itoa(updated.Version) + ")."
 	}
 	flash(c, "success", msg)
-	return redirect(c, "/integrations/"+id)
+	return redirect(c, "/integrations/"+r.ID)
 }

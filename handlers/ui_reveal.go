@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
+	"switchboard/integrations"
 	"switchboard/views"
 )
 
@@ -21,7 +24,7 @@ func (h *Handlers) RevealShow(c *fiber.Ctx) error {
 		e := sb.AsError(err)
 		if e.Code == sb.CodeGone {
 			text := "These secrets were already shown once and Switchboard keeps no copy it can show again. If you did not store them, revoke the integration on its page and create a new one."
-			if e.Message == "expired" {
+			if errors.Is(err, integrations.ErrRevealExpired) {
 				text = "This page expired before it was opened: secrets wait ten minutes for their one showing. Revoke the integration on its page and create a new one."
 			}
 			m := views.Message{Status: fiber.StatusGone, Title: "Already shown", Text: text, LinkText: "Back to integrations", LinkHref: "/integrations"}

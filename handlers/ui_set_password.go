@@ -3,9 +3,8 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
-	"switchboard/db"
+	"switchboard/handlers/session"
 	"switchboard/views"
-	"switchboard/web/session"
 )
 
 // SetPasswordPage shows the form behind a one-time set-password link
@@ -16,7 +15,7 @@ func (h *Handlers) SetPasswordPage(c *fiber.Ctx) error {
 	if err != nil {
 		return setPasswordError(c, err)
 	}
-	f := views.SetPasswordForm{CSRF: csrf(c), Token: token, Email: link.Email, Invite: link.Purpose == db.PasswordTokenInvite}
+	f := views.SetPasswordForm{CSRF: csrf(c), Token: token, Email: link.Email, Invite: link.Invite()}
 	return page(c, fiber.StatusOK, "Set your password", "", views.SetPassword(f), nil)
 }
 
@@ -36,7 +35,7 @@ func (h *Handlers) SetPassword(c *fiber.Ctx) error {
 			if lerr != nil {
 				return setPasswordError(c, lerr)
 			}
-			v := views.SetPasswordForm{CSRF: csrf(c), Token: token, Email: link.Email, Invite: link.Purpose == db.PasswordTokenInvite, Errors: errs}
+			v := views.SetPasswordForm{CSRF: csrf(c), Token: token, Email: link.Email, Invite: link.Invite(), Errors: errs}
 			return page(c, fiber.StatusUnprocessableEntity, "Set your password", "", views.SetPassword(v), nil)
 		}
 		return setPasswordError(c, err)

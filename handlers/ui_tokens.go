@@ -81,7 +81,7 @@ func (h *Handlers) TokenCreate(c *fiber.Ctx) error {
 	id, err := h.Integrations.CreateReveal(ctx, actor, integrations.RevealPayload{
 		Title: "API token " + tok.Name, Next: next,
 		Fields: []integrations.RevealField{{Label: "Token", Name: "token", Value: plain}},
-	}, access.Audit(actor, "reveal.create", "api_token", tok.ID, tok.TeamID, nil))
+	}, access.Event{Action: access.ActionRevealCreate, TargetType: "api_token", TargetID: tok.ID, TeamID: tok.TeamID, Details: nil})
 	if err != nil {
 		return uiError(c, err)
 	}

@@ -6,8 +6,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/access"
+	"switchboard/handlers/session"
 	"switchboard/views"
-	"switchboard/web/session"
 )
 
 // startSecondFactor is the sign-in's hook after a right password: when the

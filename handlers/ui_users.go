@@ -85,7 +85,7 @@ func (h *Handlers) revealPasswordLink(c *fiber.Ctx, actor sb.Actor, title, userI
 	id, err := h.Integrations.CreateReveal(c.UserContext(), actor, integrations.RevealPayload{
 		Title: title, Next: "/users/" + userID,
 		Fields: []integrations.RevealField{{Label: "Set-password link (send it to the user; it works once, for 72 hours)", Name: "link", Value: base + "/set-password/" + token}},
-	}, access.Audit(actor, "reveal.create", "user", userID, "", map[string]any{"what": "set-password link"}))
+	}, access.Event{Action: access.ActionRevealCreate, TargetType: "user", TargetID: userID, Details: map[string]any{"what": "set-password link"}})
 	if err != nil {
 		return uiError(c, err)
 	}

@@ -3,19 +3,14 @@ package integrations
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	sb "switchboard"
-	"switchboard/access"
 	"switchboard/db"
 )
 
@@ -200,27 +195,14 @@ func ValidateAppConnection(in *AppConnectionInput) error {
 	return v.Err()
 }
 
-// team returns the team a connection goes to: the given one if the actor
-// may use it, else (none given) the actor's only team.
+// connTeam returns the team a connection goes to: the given one if the
+// actor may use it, else (none given) the actor's only team. An unknown
+// team is Infisical's 404, naming projectId so a form can show it there.
 func (s *Service) connTeam(ctx context.Context, actor sb.Actor, projectID string) (*db.Team, error) {
-	projectID = strings.TrimSpace(projectID)
-	if projectID == "" {
-		if actor.IsAdmin() || len(actor.Teams) != 1 {
-			return nil, &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"projectId": "Required: the project (team) id, as you have more than one"}}
-		}
-		projectID = actor.Teams[0]
-	}
-	notFound := sb.Errorf(sb.CodeNotFound, "Could not find project with ID %s", clip(projectID, 64))
-	if _, err := uuid.Parse(projectID); err != nil || len(projectID) != 36 || !actor.CanUseTeam(projectID) {
-		return nil, notFound
-	}
-	t, err := s.store.TeamByID(ctx, projectID)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, notFound
-	} else if err != nil {
-		return nil, sb.Internal(err)
-	}
-	return t, nil
+	return s.ResolveTeam(ctx, actor, projectID, TeamRule{
+		Missing: &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"projectId": "Required: the project (team) id, as you have more than one"}},
+		Unknown: &sb.Error{Code: sb.CodeNotFound, Message: fmt.Sprintf("Could not find project with ID %s", clip(strings.TrimSpace(projectID), 64)), Fields: map[string]string{"projectId": "choose one of your teams"}},
+	})
 }
 
 func clip(s string, n int) string {
@@ -233,74 +215,6 @@ func clip(s string, n int) string {
 func duplicateName(name string) error {
 	msg := fmt.Sprintf("An App Connection with the name %q already exists", name)
 	return &sb.Error{Code: sb.CodeConflict, Message: msg, Fields: map[string]string{"name": msg}}
-}
-
-// CreateAppConnection validates in, seals every credential to the new row,
-// keeps the returned fields and metadata in Attrs, and stores it with its
-// audit row (which names the app, method and name, never a credential) and,
-// with withReveal (the browser), a reveal that shows the secret fields once,
-// masked; its id is returned. The name is the row's unique key, so two
-// concurrent creates of one name cannot both succeed: the loser gets
-// Infisical's 400 wording.
-func (s *Service) CreateAppConnection(ctx context.Context, actor sb.Actor, in AppConnectionInput, withReveal bool) (*AppConnection, string, error) {
-	if err := ValidateAppConnection(&in); err != nil {
-		return nil, "", err
-	}
-	team, err := s.connTeam(ctx, actor, in.ProjectID)
-	if err != nil {
-		return nil, "", err
-	}
-	if actor.ReadOnly {
-		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
-	}
-	app, _ := InfisicalAppBySlug(in.App)
-	m, _ := app.Method(in.Method)
-	attrs, err := json.Marshal(appConnectionAttrs{App: app.Slug, Method: m.Slug, Description: in.Description, Credentials: m.Returned(in.Credentials)})
-	if err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	row := &db.Integration{ID: uuid.NewString(), TeamID: team.ID, Provider: ProviderInfisical, Name: in.Name,
-		Status: StatusActive, UniqueKey: ptr(in.Name), Attrs: string(attrs)}
-	keyID, ct, err := s.SealCredentials(row.ID, in.Credentials)
-	if err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-	setCreator(row, actor)
-	var reveal *db.Reveal
-	if withReveal && actor.UserID != "" { // a reveal belongs to a signed-in user
-		fields := []RevealField{}
-		for _, f := range m.Fields {
-			if sv, ok := in.Credentials[f.Name].(string); ok && f.Secret {
-				fields = append(fields, RevealField{Label: f.Label, Name: f.Name, Value: sv, Masked: true})
-			}
-		}
-		fields = append(fields, RevealField{Label: "Credentials hash", Name: "credentialsHash", Value: CredentialsHash(ct)})
-		reveal, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
-			Title: app.Name + " connection " + in.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID, Fields: fields,
-		})
-		if err != nil {
-			return nil, "", sb.Internal(err)
-		}
-	}
-	audit := access.Audit(actor, "integration.create", "integration", row.ID, team.ID, map[string]any{
-		"provider": ProviderInfisical, "app": app.Slug, "method": m.Slug, "name": in.Name,
-	})
-	if err := s.store.CreateIntegration(ctx, row, reveal, audit); err != nil {
-		if errors.Is(err, db.ErrConflict) {
-			return nil, "", duplicateName(in.Name)
-		}
-		return nil, "", sb.Internal(err)
-	}
-	c, err := s.appConnectionOf(ctx, &db.IntegrationRow{Integration: *row, TeamName: team.Name, TeamSlug: team.Slug})
-	if err != nil {
-		return nil, "", err
-	}
-	revealID := ""
-	if reveal != nil {
-		revealID = reveal.ID
-	}
-	return c, revealID, nil
 }
 
 // appConnectionOf reads the response view of a row.
@@ -332,15 +246,19 @@ func appConnectionFrom(r *db.IntegrationRow) (*AppConnection, error) {
 	}, nil
 }
 
-// AppConnectionOf reads the app connection view of a row the caller has
+// AppConnectionOf reads the app connection view of a record the caller has
 // already loaded (a detail page shows a revoked connection too), or false
-// for a row of another provider.
-func AppConnectionOf(r *db.IntegrationRow) (*AppConnection, bool) {
+// for a record of another provider. Attributes that do not parse are an
+// internal error.
+func AppConnectionOf(r *Record) (*AppConnection, bool, error) {
 	if r.Provider != ProviderInfisical {
-		return nil, false
+		return nil, false, nil
 	}
-	c, err := appConnectionFrom(r)
-	return c, err == nil
+	c, err := appConnectionFrom(r.row)
+	if err != nil {
+		return nil, true, sb.Internal(err)
+	}
+	return c, true, nil
 }
 
 // appConnectionRow returns the live app connection id of app ("" for any)
@@ -352,7 +270,7 @@ func (s *Service) appConnectionRow(ctx context.Context, actor sb.Actor, app, id 
 			return nil, nil, errUnknownApp(app)
 		}
 	}
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.get(ctx, actor, id)
 	if sb.ErrorCode(err) == sb.CodeNotFound {
 		return nil, nil, connNotFound(id)
 	} else if err != nil {
@@ -468,285 +386,4 @@ func catalogueMethod(a *appConnectionAttrs) (*InfisicalMethod, error) {
 		return nil, sb.Internal(fmt.Errorf("stored method %q of app %q is not in the catalogue", a.Method, a.App))
 	}
 	return m, nil
-}
-
-// sameCredentials compares two credential maps as JSON would.
-func sameCredentials(a, b map[string]any) bool {
-	norm := func(m map[string]any) any {
-		buf, _ := json.Marshal(m)
-		var out any
-		json.Unmarshal(buf, &out)
-		return out
-	}
-	return reflect.DeepEqual(norm(a), norm(b))
-}
-
-// UpdateAppConnection applies a PATCH: name, description, credentials.
-// Credentials are validated against the stored method; secret fields left
-// out or blank keep their stored values. Only credentials that differ from
-// the stored ones are re-sealed, and only then does the version go up (and
-// credentialsHash change).
-func (s *Service) UpdateAppConnection(ctx context.Context, actor sb.Actor, app, id string, in AppConnectionUpdate) (*AppConnection, error) {
-	r, a, err := s.appConnectionRow(ctx, actor, app, id)
-	if err != nil {
-		return nil, err
-	}
-	catApp, _ := InfisicalAppBySlug(a.App)
-	m, err := catalogueMethod(a)
-	if err != nil {
-		return nil, err
-	}
-	v := sb.Validation{}
-	name := r.Name
-	if in.Name != nil {
-		name = validateConnName(v, *in.Name)
-	}
-	desc := a.Description
-	if in.DescriptionSet {
-		desc = validateConnDescription(v, in.Description)
-	}
-	validateUnsupported(v, catApp, in.IsPlatformManagedCredentials, in.GatewayID)
-	if in.Method != nil && strings.TrimSpace(*in.Method) != m.Slug {
-		v.Add("method", "cannot be changed: this connection uses "+m.Slug)
-	}
-	if in.ProjectID != nil && strings.TrimSpace(*in.ProjectID) != r.TeamID {
-		v.Add("projectId", "cannot be changed: a connection stays in its project")
-	}
-	var stored, creds map[string]any
-	if in.Credentials != nil {
-		stored, err = s.openAppCredentials(r)
-		if err != nil {
-			return nil, err
-		}
-		creds, err = m.ValidateCredentials(m.keepStoredSecrets(in.Credentials, stored))
-		if err != nil {
-			v.Merge(err)
-		}
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
-	}
-	row := r.Integration
-	changed := []string{}
-	if name != r.Name {
-		row.Name, row.UniqueKey = name, ptr(name)
-		changed = append(changed, "name")
-	}
-	if !reflect.DeepEqual(desc, a.Description) {
-		changed = append(changed, "description")
-	}
-	newAttrs := appConnectionAttrs{App: a.App, Method: a.Method, Description: desc, Credentials: a.Credentials}
-	if creds != nil && !sameCredentials(creds, stored) {
-		keyID, ct, err := s.SealCredentials(row.ID, creds)
-		if err != nil {
-			return nil, sb.Internal(err)
-		}
-		row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-		row.Version++
-		newAttrs.Credentials = m.Returned(creds)
-		changed = append(changed, "credentials")
-	}
-	attrs, err := json.Marshal(newAttrs)
-	if err != nil {
-		return nil, sb.Internal(err)
-	}
-	row.Attrs = string(attrs)
-	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{
-		"provider": ProviderInfisical, "app": a.App, "changed": changed, "version": row.Version,
-	})
-	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
-		switch {
-		case errors.Is(err, db.ErrConflict):
-			return nil, duplicateName(name)
-		case errors.Is(err, db.ErrNotFound):
-			return nil, connNotFound(id)
-		}
-		return nil, sb.Internal(err)
-	}
-	return s.appConnectionOf(ctx, &db.IntegrationRow{Integration: row, TeamName: r.TeamName, TeamSlug: r.TeamSlug})
-}
-
-// DeleteAppConnection deletes a connection and its sealed credentials, and
-// returns it as it was.
-func (s *Service) DeleteAppConnection(ctx context.Context, actor sb.Actor, app, id string) (*AppConnection, error) {
-	r, _, err := s.appConnectionRow(ctx, actor, app, id)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.appConnectionOf(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.Delete(ctx, actor, r.ID); err != nil {
-		if sb.ErrorCode(err) == sb.CodeNotFound {
-			return nil, connNotFound(id)
-		}
-		return nil, err
-	}
-	return c, nil
-}
-
-// ConnectionTester checks credentials of one app against the live service
-// and returns a one-line summary of what it found. It dials only through
-// s.Guard and must give up within 5 seconds. Its error is an *sb.Error with
-// CodeBadRequest ("Failed to validate credentials: <reason>", see
-// failedValidation); any other error is reported as such a failure. The
-// service scrubs every secret value from the message in any case.
-type ConnectionTester func(ctx context.Context, s *Service, method string, creds map[string]any) (summary string, err error)
-
-var (
-	testersMu         sync.RWMutex
-	connectionTesters = map[string]ConnectionTester{}
-)
-
-// RegisterConnectionTester makes t the "Test connection" of app (a slug of
-// the catalogue), replacing any earlier one; a nil t removes it. Call it
-// from an init function, e.g. for 1password:
-//
-//	RegisterConnectionTester("1password", func(ctx context.Context, s *Service, _ string, c map[string]any) (string, error) {
-//		sum, err := s.CheckOnePasswordConnect(ctx, c["instanceUrl"].(string), c["apiToken"].(string))
-//		return sum.String(), err
-//	})
-func RegisterConnectionTester(app string, t ConnectionTester) {
-	testersMu.Lock()
-	defer testersMu.Unlock()
-	if t == nil {
-		delete(connectionTesters, app)
-		return
-	}
-	connectionTesters[app] = t
-}
-
-// HasConnectionTester reports whether app has a "Test connection" (the form
-// shows the button only then).
-func HasConnectionTester(app string) bool {
-	testersMu.RLock()
-	defer testersMu.RUnlock()
-	_, ok := connectionTesters[app]
-	return ok
-}
-
-// ConnectionTestTimeout bounds one connection test.
-const ConnectionTestTimeout = 5 * time.Second
-
-// runTester runs the app's tester on creds and scrubs the secrets of m from
-// whatever it answers.
-func (s *Service) runTester(ctx context.Context, app *InfisicalApp, m *InfisicalMethod, creds map[string]any) (string, error) {
-	testersMu.RLock()
-	t, ok := connectionTesters[app.Slug]
-	testersMu.RUnlock()
-	if !ok {
-		return "", sb.Errorf(sb.CodeBadRequest, "Testing credentials is not supported for %s Connections", app.Name)
-	}
-	ctx, cancel := context.WithTimeout(ctx, ConnectionTestTimeout)
-	defer cancel()
-	secrets := m.secretValues(creds)
-	summary, err := t(ctx, s, m.Slug, creds)
-	if err != nil {
-		e := sb.AsError(err)
-		if e.Code == sb.CodeInternal {
-			e = failedValidation(scrubAll(err.Error(), secrets)).(*sb.Error)
-		}
-		out := *e
-		out.Message = scrubAll(e.Message, secrets)
-		out.Err = nil
-		return "", &out
-	}
-	return scrubAll(summary, secrets), nil
-}
-
-// scrubAll removes each secret from msg.
-func scrubAll(msg string, secrets []string) string {
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
-	}
-	return msg
-}
-
-// TestAppConnection tests the stored credentials of a connection against
-// the live service and records the attempt (app and outcome only) in the
-// audit log. A failure is a CodeBadRequest error in Infisical's wording,
-// "Failed to validate credentials: <reason>", that never holds a secret.
-func (s *Service) TestAppConnection(ctx context.Context, actor sb.Actor, app, id string) (*AppConnection, string, error) {
-	r, a, err := s.appConnectionRow(ctx, actor, app, id)
-	if err != nil {
-		return nil, "", err
-	}
-	if actor.ReadOnly {
-		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
-	}
-	if r.Status == StatusDisabled {
-		return nil, "", sb.Errorf(sb.CodeBadRequest, "This App Connection is disabled: enable it before testing it")
-	}
-	m, err := catalogueMethod(a)
-	if err != nil {
-		return nil, "", err
-	}
-	catApp, _ := InfisicalAppBySlug(a.App)
-	creds, err := s.openAppCredentials(r)
-	if err != nil {
-		return nil, "", err
-	}
-	summary, terr := s.runTester(ctx, catApp, m, creds)
-	clear(creds)
-	audit := access.Audit(actor, "integration.test", "integration", r.ID, r.TeamID, map[string]any{
-		"provider": ProviderInfisical, "app": a.App, "ok": terr == nil,
-	})
-	if err := s.store.RecordAudit(ctx, audit); err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	if terr != nil {
-		return nil, "", terr
-	}
-	c, err := s.appConnectionOf(ctx, r)
-	if err != nil {
-		return nil, "", err
-	}
-	return c, summary, nil
-}
-
-// TestAppCredentials tests credentials that are not stored yet (the form's
-// "Test connection" before saving). With existingID, secret fields left
-// blank are taken from that stored connection of the same app and method,
-// as an edit keeps them. The credentials are validated first, as a create
-// would.
-func (s *Service) TestAppCredentials(ctx context.Context, actor sb.Actor, app, method string, creds map[string]any, existingID string) (string, error) {
-	catApp, ok := InfisicalAppBySlug(app)
-	if !ok {
-		return "", errUnknownApp(app)
-	}
-	m, ok := catApp.Method(method)
-	if !ok {
-		return "", &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"method": enumMessage(catApp.MethodSlugs(), method)}}
-	}
-	if actor.ReadOnly {
-		return "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
-	}
-	if creds == nil {
-		creds = map[string]any{}
-	}
-	if existingID != "" {
-		r, a, err := s.appConnectionRow(ctx, actor, app, existingID)
-		if err != nil {
-			return "", err
-		}
-		if a.Method == m.Slug {
-			stored, err := s.openAppCredentials(r)
-			if err != nil {
-				return "", err
-			}
-			creds = m.keepStoredSecrets(creds, stored)
-			defer clear(stored)
-		}
-	}
-	valid, err := m.ValidateCredentials(creds)
-	if err != nil {
-		return "", err
-	}
-	return s.runTester(ctx, catApp, m, valid)
 }

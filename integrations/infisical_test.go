@@ -319,7 +319,7 @@ func TestService_AppConnections(t *testing.T) {
 			tok := infTokenActor(t, fx, keys)
 			in := integrations.AppConnectionInput{App: "postgres", Method: "username-and-password", Name: "orders-db",
 				Credentials: map[string]any{"host": "db.example.com", "database": "orders", "username": "app", "password": secret}}
-			c, revealID, err := fx.svc.CreateAppConnection(ctx, tok, in, false)
+			c, revealID, err := createConn(ctx, fx.svc, tok, in)
 			if err != nil {
 				t.Fatalf("create: %v (%v)", err, sb.AsError(err).Err)
 			}
@@ -344,7 +344,7 @@ func TestService_AppConnections(t *testing.T) {
 			// Duplicates, also across apps and under concurrency.
 			dup := in
 			dup.App, dup.Method, dup.Credentials = "vercel", "api-token", map[string]any{"apiToken": "v"}
-			if _, _, err := fx.svc.CreateAppConnection(ctx, tok, dup, false); sb.ErrorCode(err) != sb.CodeConflict ||
+			if _, _, err := createConn(ctx, fx.svc, tok, dup); sb.ErrorCode(err) != sb.CodeConflict ||
 				sb.AsError(err).Message != `An App Connection with the name "orders-db" already exists` {
 				t.Errorf("duplicate name in another app: err = %v, want Infisical's conflict", err)
 			}
@@ -357,7 +357,7 @@ func TestService_AppConnections(t *testing.T) {
 					defer wg.Done()
 					race := dup
 					race.Name = "raced"
-					_, _, err := fx.svc.CreateAppConnection(ctx, tok, race, false)
+					_, _, err := createConn(ctx, fx.svc, tok, race)
 					mu.Lock()
 					defer mu.Unlock()
 					switch sb.ErrorCode(err) {
@@ -383,10 +383,10 @@ func TestService_AppConnections(t *testing.T) {
 			if _, err := fx.svc.AppConnection(ctx, tok, "mysql", c.ID); sb.ErrorCode(err) != sb.CodeNotFound {
 				t.Errorf("wrong app: err = %v, want not found", err)
 			}
-			if _, _, err := fx.svc.CreateAppConnection(ctx, other, dup, false); sb.ErrorCode(err) != sb.CodeNotFound {
+			if _, _, err := createConn(ctx, fx.svc, other, dup); sb.ErrorCode(err) != sb.CodeNotFound {
 				t.Errorf("create in no visible team: err = %v, want not found (the token's team does not exist)", err)
 			}
-			if _, _, err := fx.svc.CreateAppConnection(ctx, fx.admin, dup, false); sb.ErrorCode(err) != sb.CodeInvalid {
+			if _, _, err := createConn(ctx, fx.svc, fx.admin, dup); sb.ErrorCode(err) != sb.CodeInvalid {
 				t.Errorf("admin without projectId: err = %v, want projectId required", err)
 			}
 			ro := tok
@@ -446,7 +446,7 @@ func TestService_AppConnections(t *testing.T) {
 			if _, err := fx.svc.AppConnection(ctx, tok, "", c.ID); sb.ErrorCode(err) != sb.CodeNotFound {
 				t.Errorf("revoked: err = %v, want not found", err)
 			}
-			c2, _, err := fx.svc.CreateAppConnection(ctx, tok, in, false)
+			c2, _, err := createConn(ctx, fx.svc, tok, in)
 			if err != nil {
 				t.Fatalf("re-create the revoked name: %v", err)
 			}
@@ -468,7 +468,7 @@ func TestService_CreateAppConnectionReveal(t *testing.T) {
 	ctx := context.Background()
 	in := integrations.AppConnectionInput{App: "aws", Method: "access-key", Name: "aws-prod", ProjectID: fx.team.ID,
 		Credentials: map[string]any{"accessKeyId": "AKIAEXAMPLE", "secretAccessKey": "aws-secret-canary"}}
-	c, revealID, err := fx.svc.CreateAppConnection(ctx, fx.admin, in, true)
+	c, revealID, err := createConn(ctx, fx.svc, fx.admin, in)
 	if err != nil || revealID == "" {
 		t.Fatalf("create = %v, reveal %q", err, revealID)
 	}
@@ -703,24 +703,34 @@ func TestConnTest_Plugin(t *testing.T) {
 	if _, err := svc.TestAppCredentials(ctx, infTester, "vercel", "api-token", creds, ""); sb.AsError(err).Message != "Testing credentials is not supported for Vercel Connections" {
 		t.Errorf("no infTester: err = %v", err)
 	}
-	integrations.RegisterConnectionTester("vercel", func(ctx context.Context, s *integrations.Service, method string, c map[string]any) (string, error) {
+	svc.Testers["vercel"] = func(ctx context.Context, _ netguard.Guard, method string, c map[string]any) (string, error) {
 		if _, ok := ctx.Deadline(); !ok {
 			return "", errors.New("no deadline")
 		}
 		return "", fmt.Errorf("server said: bad token %s", c["apiToken"])
-	})
-	t.Cleanup(func() { integrations.RegisterConnectionTester("vercel", nil) })
+	}
 	_, err := svc.TestAppCredentials(ctx, infTester, "vercel", "api-token", creds, "")
 	e := sb.AsError(err)
 	if e.Code != sb.CodeBadRequest || e.Message != "Failed to validate credentials: server said: bad token [redacted]" {
 		t.Errorf("err = %v (%s), want the scrubbed failure", err, e.Code)
 	}
-	if !integrations.HasConnectionTester("postgres") || !integrations.HasConnectionTester("mysql") {
-		t.Errorf("postgres and mysql have no registered infTester")
+	if !svc.HasConnectionTester("postgres") || !svc.HasConnectionTester("mysql") || integrations.New(nil, nil, quiet).HasConnectionTester("vercel") {
+		t.Errorf("postgres and mysql have no tester, or a test's own tester reached another service")
 	}
 	ro := infTester
 	ro.ReadOnly = true
 	if _, err := svc.TestAppCredentials(ctx, ro, "vercel", "api-token", creds, ""); sb.ErrorCode(err) != sb.CodeForbidden {
 		t.Errorf("read-only: err = %v, want forbidden", err)
 	}
+}
+
+// createConn creates an app connection through the one create pipeline and
+// returns its response view and reveal id.
+func createConn(ctx context.Context, svc *integrations.Service, actor sb.Actor, in integrations.AppConnectionInput) (*integrations.AppConnection, string, error) {
+	created, err := svc.Create(ctx, actor, &in, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := svc.AppConnectionOfRecord(ctx, created.Record)
+	return c, created.RevealID, err
 }

@@ -16,6 +16,7 @@ import (
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
+	"switchboard/integrations/conntest"
 	"switchboard/netguard"
 	"switchboard/secrets"
 )
@@ -31,36 +32,6 @@ const (
 // RevealTTL is how long a reveal waits for its one reading.
 const RevealTTL = 10 * time.Minute
 
-// Provider describes one kind of integration for lists and detail pages.
-type Provider struct {
-	// Key is the stored provider value and the URL segment of its form.
-	Key string
-	// Title is shown on cards and lists.
-	Title string
-	// Description is one sentence for the chooser card.
-	Description string
-	// Available is false for providers announced but not built yet.
-	Available bool
-}
-
-// Providers lists every provider in the order the chooser shows them.
-var Providers = []Provider{
-	{Key: ProviderNodeKey, Title: "Node API key", Description: "Generate an API key and secret for one node of a team, with the permissions it needs.", Available: true},
-	{Key: ProviderOnePassword, Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team, encrypted; edit it without pasting it again.", Available: true},
-	{Key: ProviderInfisical, Title: "Infisical app connection", Description: "Paste the credentials of one of twelve apps (1Password Connect, GitLab, AWS, PostgreSQL, MySQL…) and test the connection before saving.", Available: true},
-	{Key: ProviderLaunchDarkly, Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration (Datadog, Splunk, PagerDuty, Snowflake…) from its manifest; secret values are stored encrypted and only ever shown masked.", Available: true},
-}
-
-// ProviderByKey returns the provider with key, or ok false.
-func ProviderByKey(key string) (Provider, bool) {
-	for _, p := range Providers {
-		if p.Key == key {
-			return p, true
-		}
-	}
-	return Provider{}, false
-}
-
 // Service creates, lists, revokes and reveals integrations.
 type Service struct {
 	store *db.DB
@@ -74,17 +45,28 @@ type Service struct {
 	// Manifests are the LaunchDarkly integrations that configurations can
 	// be made for.
 	Manifests *ManifestSet
+	// Testers are the "Test connection" checks of Infisical apps.
+	Testers conntest.Registry
 }
 
 // New returns a Service.
 func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
-	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}, Manifests: ShippedManifests()}
+	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}, Manifests: ShippedManifests(), Testers: conntest.Default()}
 }
 
 var errNotFound = sb.Errorf(sb.CodeNotFound, "integration not found")
 
 // Get returns an integration the actor may see; another team's is not found.
-func (s *Service) Get(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, error) {
+func (s *Service) Get(ctx context.Context, actor sb.Actor, id string) (*Record, error) {
+	r, err := s.get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return recordOf(r), nil
+}
+
+// get returns the stored row of an integration the actor may see.
+func (s *Service) get(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, error) {
 	u, err := uuid.Parse(id)
 	if err != nil || len(id) != 36 {
 		return nil, errNotFound
@@ -113,7 +95,7 @@ type ListFilter struct {
 }
 
 // List returns the integrations the actor may see, newest first.
-func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]db.IntegrationRow, error) {
+func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]*Record, error) {
 	filter := db.IntegrationFilter{Provider: f.Provider, NodeID: f.NodeID, Limit: f.Limit}
 	if !actor.IsAdmin() {
 		filter.TeamIDs = append([]string{}, actor.Teams...)
@@ -128,7 +110,11 @@ func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]db.
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
-	return rows, nil
+	out := make([]*Record, len(rows))
+	for i := range rows {
+		out[i] = recordOf(&rows[i])
+	}
+	return out, nil
 }
 
 // eachLive calls fn for every integration matching filter that the actor
@@ -162,14 +148,14 @@ func (s *Service) eachLive(ctx context.Context, actor sb.Actor, filter db.Integr
 
 // Revoke ends an integration for good. Revoking a revoked one is a no-op.
 func (s *Service) Revoke(ctx context.Context, actor sb.Actor, id string) error {
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.get(ctx, actor, id)
 	if err != nil {
 		return err
 	}
 	if actor.ReadOnly {
-		return sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return errReadOnly
 	}
-	audit := access.Audit(actor, "integration.revoke", "integration", r.ID, r.TeamID, map[string]any{"provider": r.Provider, "name": r.Name})
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationRevoke, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
 	if _, err := s.store.RevokeIntegration(ctx, r.ID, audit); err != nil {
 		return sb.Internal(err)
 	}
@@ -214,7 +200,8 @@ func (s *Service) NewReveal(userID string, integrationID *string, p RevealPayloa
 
 // CreateReveal stores a reveal that belongs to no integration row (an API
 // token, a set-password link) and returns its id.
-func (s *Service) CreateReveal(ctx context.Context, actor sb.Actor, p RevealPayload, audit *db.AuditEvent) (string, error) {
+func (s *Service) CreateReveal(ctx context.Context, actor sb.Actor, p RevealPayload, event access.Event) (string, error) {
+	audit := access.Audit(actor, event)
 	rv, err := s.NewReveal(actor.UserID, nil, p)
 	if err != nil {
 		return "", sb.Internal(err)
@@ -225,6 +212,15 @@ func (s *Service) CreateReveal(ctx context.Context, actor sb.Actor, p RevealPayl
 	return rv.ID, nil
 }
 
+// The two ways a reveal is gone, told apart by identity (errors.Is), never
+// by their text: the page explains each differently.
+var (
+	// ErrRevealShown is a reveal already shown once.
+	ErrRevealShown = sb.Errorf(sb.CodeGone, "already shown")
+	// ErrRevealExpired is a reveal that waited too long for its showing.
+	ErrRevealExpired = sb.Errorf(sb.CodeGone, "expired")
+)
+
 // Reveal hands the payload of reveal id to its owner exactly once. A reveal
 // of another user, or one that never existed, is not found; one already
 // shown or expired is gone.
@@ -232,7 +228,7 @@ func (s *Service) Reveal(ctx context.Context, actor sb.Actor, id string) (*Revea
 	if actor.UserID == "" || len(id) > 64 {
 		return nil, sb.Errorf(sb.CodeNotFound, "not found")
 	}
-	audit := access.Audit(actor, "reveal.show", "reveal", id, "", nil)
+	audit := access.Audit(actor, access.Event{Action: access.ActionRevealShow, TargetType: "reveal", TargetID: id, TeamID: "", Details: nil})
 	rv, err := s.store.ClaimReveal(ctx, id, actor.UserID, audit)
 	if errors.Is(err, db.ErrNotFound) {
 		state, err := s.store.RevealByID(ctx, id)
@@ -242,9 +238,9 @@ func (s *Service) Reveal(ctx context.Context, actor sb.Actor, id string) (*Revea
 			return nil, sb.Internal(err)
 		}
 		if state.RevealedAt != nil {
-			return nil, sb.Errorf(sb.CodeGone, "already shown")
+			return nil, ErrRevealShown
 		}
-		return nil, sb.Errorf(sb.CodeGone, "expired")
+		return nil, ErrRevealExpired
 	} else if err != nil {
 		return nil, sb.Internal(err)
 	}

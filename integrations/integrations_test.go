@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -121,35 +122,40 @@ func TestService_CreateNodeKey(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			f := setup(t, d, keyring(t, mustKey(t)))
 			ctx := context.Background()
-			created, err := f.svc.CreateNodeKey(ctx, f.admin, integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k", Permissions: []string{"payments.read"}}, false)
+			created, err := f.svc.Create(ctx, f.admin, &integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k", Permissions: []string{"payments.read"}}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !secrets.CheckToken(integrations.NodeKeyPrefix, created.APIKey) || !secrets.CheckToken(integrations.NodeSecretPrefix, created.Secret) {
-				t.Errorf("generated key %q / secret do not carry valid checksums", created.APIKey)
+			apiKey, secret := created.ShownValue("api_key"), created.ShownValue("secret")
+			if !secrets.CheckToken(integrations.NodeKeyPrefix, apiKey) || !secrets.CheckToken(integrations.NodeSecretPrefix, secret) {
+				t.Errorf("generated key %q / secret do not carry valid checksums", apiKey)
 			}
-			row, err := f.svc.Get(ctx, f.admin, created.ID)
+			rec, err := f.svc.Get(ctx, f.admin, created.Record.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !f.svc.VerifyNodeSecret(row, created.Secret) || f.svc.VerifyNodeSecret(row, created.Secret[:len(created.Secret)-1]+"x") {
+			if !f.svc.VerifyNodeSecret(rec, secret) || f.svc.VerifyNodeSecret(rec, secret[:len(secret)-1]+"x") {
 				t.Errorf("VerifyNodeSecret does not tell the issued secret from another")
 			}
-			if row.SecretHash == nil || strings.Contains(*row.SecretHash, created.Secret) {
+			row, err := f.store.IntegrationByID(ctx, created.Record.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row.SecretHash == nil || strings.Contains(*row.SecretHash, secret) {
 				t.Errorf("secret not stored as a keyed hash: %v", row.SecretHash)
 			}
 			other := sb.Actor{UserID: uuid.NewString(), Role: sb.RoleSupport, Teams: []string{uuid.NewString()}}
-			if _, err := f.svc.Get(ctx, other, created.ID); sb.ErrorCode(err) != sb.CodeNotFound {
+			if _, err := f.svc.Get(ctx, other, created.Record.ID); sb.ErrorCode(err) != sb.CodeNotFound {
 				t.Errorf("another team's actor: Get err = %v, want not found", err)
 			}
-			if _, err := f.svc.CreateNodeKey(ctx, other, integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k"}, false); sb.ErrorCode(err) != sb.CodeNotFound {
+			if _, err := f.svc.Create(ctx, other, &integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k"}, nil); sb.ErrorCode(err) != sb.CodeNotFound {
 				t.Errorf("another team's node: err = %v, want not found", err)
 			}
-			if _, err := f.svc.CreateNodeKey(ctx, f.admin, integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k2"}, false); sb.ErrorCode(err) != sb.CodeConflict {
+			if _, err := f.svc.Create(ctx, f.admin, &integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k2"}, nil); sb.ErrorCode(err) != sb.CodeConflict {
 				t.Errorf("second key: err = %v, want conflict", err)
 			}
 			ro := sb.Actor{TokenID: uuid.NewString(), Role: sb.RoleSupport, Teams: []string{f.team.ID}, ReadOnly: true}
-			if err := f.svc.Revoke(ctx, ro, created.ID); sb.ErrorCode(err) != sb.CodeForbidden {
+			if err := f.svc.Revoke(ctx, ro, created.Record.ID); sb.ErrorCode(err) != sb.CodeForbidden {
 				t.Errorf("read-only revoke: err = %v, want forbidden", err)
 			}
 		})
@@ -172,7 +178,7 @@ func TestService_RevealAndRotateKeys(t *testing.T) {
 			old := keyring(t, "k1:"+k1)
 			f := setup(t, d, old)
 			ctx := context.Background()
-			created, err := f.svc.CreateNodeKey(ctx, f.admin, integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k"}, true)
+			created, err := f.svc.Create(ctx, f.admin, &integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +206,7 @@ func TestService_Reveal(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			f := setup(t, d, keyring(t, mustKey(t)))
 			ctx := context.Background()
-			created, err := f.svc.CreateNodeKey(ctx, f.admin, integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k"}, true)
+			created, err := f.svc.Create(ctx, f.admin, &integrations.NodeKeyInput{NodeID: f.node.ID, Name: "k"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +222,7 @@ func TestService_Reveal(t *testing.T) {
 			for _, fl := range p.Fields {
 				got[fl.Name] = fl.Value
 			}
-			if got["api_key"] != created.APIKey || got["secret"] != created.Secret {
+			if got["api_key"] != created.ShownValue("api_key") || got["secret"] != created.ShownValue("secret") {
 				t.Errorf("reveal fields = %v, want the created key and secret", got)
 			}
 			if _, err := f.svc.Reveal(ctx, f.admin, created.RevealID); sb.ErrorCode(err) != sb.CodeGone {
@@ -226,5 +232,22 @@ func TestService_Reveal(t *testing.T) {
 				t.Errorf("second reveal by another user: err = %v, want not found", err)
 			}
 		})
+	}
+}
+
+// TestCounts_FromCatalogue: the count of Infisical apps shown to users (the
+// chooser card, the README) is the catalogue's.
+func TestCounts_FromCatalogue(t *testing.T) {
+	want := "one of " + integrations.InfisicalAppCount() + " apps"
+	p, _ := integrations.ProviderByKey(integrations.ProviderInfisical)
+	if !strings.Contains(p.Info().Description, want) {
+		t.Errorf("chooser card %q does not say %q", p.Info().Description, want)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
+		t.Errorf("the README does not say %q (the catalogue has %d apps)", want, len(integrations.InfisicalApps))
 	}
 }

@@ -8,18 +8,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	sb "switchboard"
-	"switchboard/access"
 	"switchboard/db"
 	"switchboard/secrets"
 )
@@ -88,29 +84,6 @@ func (s *Service) Manifest(key string) (*Manifest, error) {
 	return m, nil
 }
 
-// ldTeam returns the team a configuration goes to: the given one if the
-// actor may use it, else the actor's only team.
-func (s *Service) ldTeam(ctx context.Context, actor sb.Actor, teamID string) (*db.Team, error) {
-	bad := &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"team_id": "choose one of your teams"}}
-	teamID = strings.TrimSpace(teamID)
-	if teamID == "" {
-		if actor.IsAdmin() || len(actor.Teams) != 1 {
-			return nil, bad
-		}
-		teamID = actor.Teams[0]
-	}
-	if _, err := uuid.Parse(teamID); err != nil || len(teamID) != 36 || !actor.CanUseTeam(teamID) {
-		return nil, bad
-	}
-	t, err := s.store.TeamByID(ctx, teamID)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, bad
-	} else if err != nil {
-		return nil, sb.Internal(err)
-	}
-	return t, nil
-}
-
 // ldGenerate makes the values of generated and publicKey variables: a
 // random external id, or an RSA-2048 key pair (the public key as base64
 // DER, as Snowflake's key-pair authentication takes it; the private key as
@@ -136,85 +109,70 @@ func ldGenerate(f *FormVariable) (public string, private string, err error) {
 	return base64.StdEncoding.EncodeToString(pub), string(priv), nil
 }
 
-// CreateLDConfig validates in against its integration's manifest, makes
-// the generated values, seals the secret values (and private keys) to the
-// new row, and stores it with its audit row (names and keys only) and,
-// with withReveal (the browser), a reveal that shows the secrets once.
-func (s *Service) CreateLDConfig(ctx context.Context, actor sb.Actor, in LDConfigInput, withReveal bool) (*LDConfig, string, error) {
-	m, err := s.Manifest(in.IntegrationKey)
+// ProviderKey names the LaunchDarkly provider.
+func (LDConfigInput) ProviderKey() string { return ProviderLaunchDarkly }
+
+// launchDarklyProvider declares LaunchDarkly integration configurations:
+// the input is checked against its integration's manifest, generated
+// values are made, the secret values (and private keys) sealed to the row.
+type launchDarklyProvider struct{}
+
+func (launchDarklyProvider) Info() ProviderInfo {
+	return ProviderInfo{Key: ProviderLaunchDarkly, Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration (Datadog, Splunk, PagerDuty, Snowflake…) from its manifest; secret values are stored encrypted and only ever shown masked.", Available: true}
+}
+
+func (launchDarklyProvider) Validate(s *Service, in Input) error {
+	c := in.(*LDConfigInput)
+	m, err := s.Manifest(c.IntegrationKey)
 	if err != nil {
-		return nil, "", err
+		return err
 	}
-	if actor.ReadOnly {
-		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot create integration configurations")
-	}
-	valid, err := validateLDConfig(m, &in)
-	team, terr := s.ldTeam(ctx, actor, in.TeamID)
-	if err != nil || terr != nil {
-		v := sb.Validation{}
-		v.Merge(err)
-		v.Merge(terr)
-		if sb.ErrorCode(terr) == sb.CodeInternal {
-			return nil, "", terr
-		}
-		return nil, "", v.Err()
-	}
-	row := &db.Integration{ID: uuid.NewString(), TeamID: team.ID, Provider: ProviderLaunchDarkly, Name: valid.Name,
-		Status: StatusActive, UniqueKey: ldUniqueKey(team.ID, m.Key, valid.Name)}
-	if !valid.Enabled {
-		row.Status = StatusDisabled
-	}
-	attrs, sealed, reveal, err := ldAssemble(m, valid, nil, nil)
+	valid, err := validateLDConfig(m, c)
+	c.manifest, c.valid = m, valid
+	return err
+}
+
+func (launchDarklyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
+	return s.ResolveTeam(ctx, actor, in.(*LDConfigInput).TeamID, TeamRule{Missing: errChooseTeam, Unknown: errChooseTeam})
+}
+
+func (launchDarklyProvider) Draft(_ *Service, _ sb.Actor, team *db.Team, in Input) (*Draft, error) {
+	c := in.(*LDConfigInput)
+	m, valid := c.manifest, c.valid
+	attrs, sealed, shown, err := ldAssemble(m, valid, nil, nil)
 	if err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	b, err := json.Marshal(attrs)
-	if err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	row.Attrs = string(b)
-	keyID, ct, err := s.SealCredentials(row.ID, sealed)
-	clear(sealed.Values)
-	clear(sealed.PrivateKeys)
-	if err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-	setCreator(row, actor)
-	var rv *db.Reveal
-	if withReveal && actor.UserID != "" && len(reveal) > 0 {
-		rv, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
-			Title: valid.Name + " (" + m.Name + ")", IntegrationID: row.ID, Next: "/integrations/" + row.ID, Fields: reveal,
-		})
-		if err != nil {
-			return nil, "", sb.Internal(err)
-		}
+		return nil, sb.Internal(err)
 	}
 	keys := make([]string, 0, len(attrs.ConfigValues))
 	for k := range attrs.ConfigValues {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	audit := access.Audit(actor, "integration.create", "integration", row.ID, team.ID, map[string]any{
-		"provider": ProviderLaunchDarkly, "integrationKey": m.Key, "name": valid.Name, "enabled": valid.Enabled,
-		"configKeys": keys, "secretKeys": attrs.Secrets,
-	})
-	if err := s.store.CreateIntegration(ctx, row, rv, audit); err != nil {
-		if errors.Is(err, db.ErrConflict) {
-			msg := fmt.Sprintf("an integration configuration named %q already exists for %s", valid.Name, m.Name)
-			return nil, "", &sb.Error{Code: sb.CodeConflict, Message: msg, Fields: map[string]string{"name": msg}}
-		}
-		return nil, "", sb.Internal(err)
+	d := &Draft{
+		Name: valid.Name, UniqueKey: ldUniqueKey(team.ID, m.Key, valid.Name),
+		Attrs: attrs, Seal: sealed, Shown: shown, RevealTitle: valid.Name + " (" + m.Name + ")",
+		Audit: map[string]any{"integrationKey": m.Key, "name": valid.Name, "enabled": valid.Enabled, "configKeys": keys, "secretKeys": attrs.Secrets},
 	}
-	c, err := ldConfigFrom(&db.IntegrationRow{Integration: *row, TeamName: team.Name, TeamSlug: team.Slug})
+	if !valid.Enabled {
+		d.Status = StatusDisabled
+	}
+	msg := fmt.Sprintf("an integration configuration named %q already exists for %s", valid.Name, m.Name)
+	d.Conflict = &sb.Error{Code: sb.CodeConflict, Message: msg, Fields: map[string]string{"name": msg}}
+	return d, nil
+}
+
+func (launchDarklyProvider) Status(r *Record) string { return r.Status }
+
+func (launchDarklyProvider) Actions(r *Record) []string { return defaultActions(r, r.Status, false) }
+
+// LDConfigOfRecord reads the response view of a record the caller has (a
+// create's).
+func LDConfigOfRecord(r *Record) (*LDConfig, error) {
+	c, err := ldConfigFrom(r.row)
 	if err != nil {
-		return nil, "", sb.Internal(err)
+		return nil, sb.Internal(err)
 	}
-	revealID := ""
-	if rv != nil {
-		revealID = rv.ID
-	}
-	return c, revealID, nil
+	return c, nil
 }
 
 // ldAssemble splits validated values into what Attrs keeps (non-secret
@@ -281,12 +239,12 @@ func ldConfigFrom(r *db.IntegrationRow) (*LDConfig, error) {
 
 // LDConfigOf reads the configuration view of a row the caller has loaded,
 // or false for a row of another provider.
-func LDConfigOf(r *db.IntegrationRow) (*LDConfig, bool) {
+func LDConfigOf(r *Record) (*LDConfig, bool, error) {
 	if r.Provider != ProviderLaunchDarkly {
-		return nil, false
+		return nil, false, nil
 	}
-	c, err := ldConfigFrom(r)
-	return c, err == nil
+	c, err := LDConfigOfRecord(r)
+	return c, true, err
 }
 
 // LDConfig returns one configuration the actor may see. Another team's,
@@ -298,7 +256,7 @@ func (s *Service) LDConfig(ctx context.Context, actor sb.Actor, id string) (*LDC
 
 // ldRow loads a live configuration the actor may see, row and view.
 func (s *Service) ldRow(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, *LDConfig, error) {
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.get(ctx, actor, id)
 	if sb.ErrorCode(err) == sb.CodeNotFound {
 		return nil, nil, ldNotFound()
 	} else if err != nil {
@@ -355,166 +313,3 @@ func (s *Service) DeleteLDConfig(ctx context.Context, actor sb.Actor, id string)
 // IsSecretValue reports whether key is a stored secret of c (its value in
 // ConfigValues is a mask).
 func (c *LDConfig) IsSecretValue(key string) bool { return slices.Contains(c.Secrets, key) }
-
-// openLDSealed opens a configuration row's sealed values.
-func (s *Service) openLDSealed(r *db.Integration) (ldSealed, error) {
-	var sealed ldSealed
-	if r.SecretCiphertext == nil {
-		return ldSealed{Values: map[string]string{}}, nil
-	}
-	if err := s.OpenCredentials(r, &sealed); err != nil {
-		return sealed, sb.Internal(fmt.Errorf("open integration configuration %s: %w", r.ID, err))
-	}
-	if sealed.Values == nil {
-		sealed.Values = map[string]string{}
-	}
-	return sealed, nil
-}
-
-// UpdateLDConfig replaces a configuration's name, enabled, tags,
-// configValues and capabilityConfig, validated as a create is, with what
-// an edit keeps: a secret left empty keeps its stored value, a
-// disableAfterSaving variable cannot change, an isHidden variable left out
-// keeps its value (automation sets those), and generated values and key
-// pairs are never made again. The version goes up when a sealed value
-// changes; the audit row names what changed.
-func (s *Service) UpdateLDConfig(ctx context.Context, actor sb.Actor, id string, in LDConfigInput) (*LDConfig, error) {
-	r, cur, err := s.ldRow(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.updateLDConfig(ctx, actor, r, cur, in)
-}
-
-func (s *Service) updateLDConfig(ctx context.Context, actor sb.Actor, r *db.IntegrationRow, cur *LDConfig, in LDConfigInput) (*LDConfig, error) {
-	m, err := s.Manifest(cur.IntegrationKey)
-	if err != nil {
-		return nil, sb.Internal(fmt.Errorf("configuration %s: its manifest %q is no longer loaded", r.ID, cur.IntegrationKey))
-	}
-	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot change integration configurations")
-	}
-	sealed, err := s.openLDSealed(&r.Integration)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(sealed.Values)
-	v := sb.Validation{}
-	raw := map[string]any{}
-	for k, val := range in.ConfigValues {
-		raw[k] = val
-	}
-	for i := range m.FormVariables {
-		f := &m.FormVariables[i]
-		given, ok := raw[f.Key]
-		stored, hasStored := cur.ConfigValues[f.Key]
-		switch {
-		case f.Generated():
-			if ok && !isBlank(given) && !sameValue(given, stored) {
-				v.Add("configValues."+f.Key, "is made by Switchboard and cannot be changed")
-			}
-			delete(raw, f.Key)
-		case f.IsSecret:
-			if !ok || isBlank(given) {
-				if sv, kept := sealed.Values[f.Key]; kept {
-					raw[f.Key] = sv
-				}
-			}
-			if f.DisableAfterSaving && ok && !isBlank(given) && given != sealed.Values[f.Key] {
-				v.Add("configValues."+f.Key, "cannot be changed after saving")
-			}
-		case f.DisableAfterSaving && hasStored:
-			if ok && !sameValue(given, stored) {
-				v.Add("configValues."+f.Key, "cannot be changed after saving")
-			}
-			raw[f.Key] = stored
-		case f.IsHidden && !ok && hasStored:
-			raw[f.Key] = stored
-		}
-	}
-	in.ConfigValues = raw
-	in.IntegrationKey = m.Key
-	valid, verr := validateLDConfig(m, &in)
-	v.Merge(verr)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	row := r.Integration
-	row.Name, row.UniqueKey = valid.Name, ldUniqueKey(r.TeamID, m.Key, valid.Name)
-	row.Status = StatusActive
-	if !valid.Enabled {
-		row.Status = StatusDisabled
-	}
-	attrs, next, _, err := ldAssemble(m, valid, cur.ConfigValues, sealed.PrivateKeys)
-	if err != nil {
-		return nil, sb.Internal(err)
-	}
-	changed := []string{}
-	if row.Name != r.Name {
-		changed = append(changed, "name")
-	}
-	if row.Status != r.Status {
-		changed = append(changed, "enabled")
-	}
-	if !sameValue(attrs.Tags, cur.Tags) {
-		changed = append(changed, "tags")
-	}
-	for _, f := range m.FormVariables {
-		a, aok := attrs.ConfigValues[f.Key]
-		b, bok := cur.ConfigValues[f.Key]
-		switch {
-		case f.IsSecret && next.Values[f.Key] != sealed.Values[f.Key]:
-			changed = append(changed, "configValues."+f.Key)
-		case !f.IsSecret && (aok != bok || !sameValue(a, b)):
-			changed = append(changed, "configValues."+f.Key)
-		}
-	}
-	if !sameValue(attrs.CapabilityConfig, cur.CapabilityConfig) {
-		changed = append(changed, "capabilityConfig")
-	}
-	if !sameValue(next, sealed) {
-		keyID, ct, err := s.SealCredentials(row.ID, next)
-		if err != nil {
-			return nil, sb.Internal(err)
-		}
-		row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-		row.Version++
-	}
-	clear(next.Values)
-	b, err := json.Marshal(attrs)
-	if err != nil {
-		return nil, sb.Internal(err)
-	}
-	row.Attrs = string(b)
-	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{
-		"provider": ProviderLaunchDarkly, "integrationKey": m.Key, "changed": changed, "version": row.Version,
-	})
-	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
-		switch {
-		case errors.Is(err, db.ErrConflict):
-			msg := fmt.Sprintf("an integration configuration named %q already exists for %s", valid.Name, m.Name)
-			return nil, &sb.Error{Code: sb.CodeConflict, Message: msg, Fields: map[string]string{"name": msg}}
-		case errors.Is(err, db.ErrNotFound):
-			return nil, ldNotFound()
-		}
-		return nil, sb.Internal(err)
-	}
-	out, err := ldConfigFrom(&db.IntegrationRow{Integration: row, TeamName: r.TeamName, TeamSlug: r.TeamSlug, CreatedBy: r.CreatedBy})
-	if err != nil {
-		return nil, sb.Internal(err)
-	}
-	return out, nil
-}
-
-// sameValue compares two values as JSON would.
-func sameValue(a, b any) bool {
-	x, err1 := json.Marshal(a)
-	y, err2 := json.Marshal(b)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	var nx, ny any
-	json.Unmarshal(x, &nx)
-	json.Unmarshal(y, &ny)
-	return reflect.DeepEqual(nx, ny)
-}

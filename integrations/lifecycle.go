@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/uuid"
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
@@ -28,15 +29,18 @@ const (
 // provider ("" for any; another provider's row is not found). Doing it
 // twice is a no-op without a second audit row; a revoked or expired one
 // cannot change.
-func (s *Service) SetEnabled(ctx context.Context, actor sb.Actor, id, provider string, enabled bool) (*db.IntegrationRow, error) {
-	r, err := s.Get(ctx, actor, id)
+func (s *Service) SetEnabled(ctx context.Context, actor sb.Actor, id, provider string, enabled bool) (*Record, error) {
+	r, err := s.get(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
 	if provider != "" && r.Provider != provider {
 		return nil, errNotFound
 	}
-	return s.setEnabled(ctx, actor, r, enabled)
+	if r, err = s.setEnabled(ctx, actor, r, enabled); err != nil {
+		return nil, err
+	}
+	return recordOf(r), nil
 }
 
 // SetAppConnectionEnabled disables or enables an app connection of app.
@@ -53,19 +57,19 @@ func (s *Service) SetAppConnectionEnabled(ctx context.Context, actor sb.Actor, a
 
 func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, r *db.IntegrationRow, enabled bool) (*db.IntegrationRow, error) {
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, errReadOnly
 	}
 	if r.Status == StatusRevoked || r.Status == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this integration is %s and can no longer be disabled or enabled", r.Status)
 	}
-	if k, ok := NodeKeyOf(r); ok && k.Status == StatusExpired {
+	if r.Provider == ProviderNodeKey && nodeKeyStatus(r) == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this key has expired and can no longer be disabled or enabled")
 	}
-	from, to, action := StatusActive, StatusDisabled, "integration.disable"
+	from, to, action := StatusActive, StatusDisabled, access.ActionIntegrationDisable
 	if enabled {
-		from, to, action = StatusDisabled, StatusActive, "integration.enable"
+		from, to, action = StatusDisabled, StatusActive, access.ActionIntegrationEnable
 	}
-	audit := access.Audit(actor, action, "integration", r.ID, r.TeamID, map[string]any{"provider": r.Provider, "name": r.Name})
+	audit := access.Audit(actor, access.Event{Action: action, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
 	changed, err := s.store.SetIntegrationStatus(ctx, r.ID, []string{from}, to, audit)
 	if err != nil {
 		return nil, sb.Internal(err)
@@ -78,19 +82,22 @@ func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, r *db.Integrat
 
 // RotateNodeKey replaces a node key with a new key and secret of the same
 // name, node, permissions and expiry; the old key is revoked in the same
-// transaction, so exactly one works at any time. With withReveal the new
-// values get a reveal (the browser); the API returns them once.
-func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string, withReveal bool) (*NodeKeyCreated, error) {
-	r, err := s.Get(ctx, actor, id)
+// transaction, so exactly one works at any time. A signed-in user gets the
+// new values on a reveal; a token gets them in Created.Shown, once.
+func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string) (*Created, error) {
+	r, err := s.get(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	old, ok := NodeKeyOf(r)
-	if !ok || r.NodeID == nil {
+	if r.Provider != ProviderNodeKey || r.NodeID == nil {
 		return nil, errNotFound
 	}
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, errReadOnly
+	}
+	old, err := nodeKeyFrom(r)
+	if err != nil {
+		return nil, err
 	}
 	if r.Status == StatusRevoked {
 		return nil, sb.Errorf(sb.CodeConflict, "this key is revoked: create a new one for the node instead")
@@ -98,27 +105,30 @@ func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string, 
 	if old.Status == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this key has expired: create a new one for the node instead")
 	}
-	row, apiKey, secret, err := s.newNodeKeyRow(actor, r.TeamID, *r.NodeID, r.Name, old.Permissions, r.ExpiresAt)
+	d, err := s.nodeKeyDraft(*r.NodeID, r.Name, old.Permissions, r.ExpiresAt)
 	if err != nil {
-		return nil, sb.Internal(err)
+		return nil, err
 	}
-	row.Status = r.Status // a disabled key rotates into a disabled key
-	var reveal *db.Reveal
-	if withReveal {
-		if reveal, err = s.nodeKeyReveal(actor, row, apiKey, secret); err != nil {
-			return nil, sb.Internal(err)
-		}
+	// A disabled key rotates into a disabled key.
+	row := &db.Integration{ID: uuid.NewString(), TeamID: r.TeamID, Provider: ProviderNodeKey, Name: r.Name, NodeID: r.NodeID,
+		Status: r.Status, UniqueKey: d.UniqueKey, SecretHash: d.SecretHash, ExpiresAt: r.ExpiresAt}
+	if err := s.fillRow(row, d); err != nil {
+		return nil, err
 	}
-	audit := access.Audit(actor, "integration.rotate", "integration", row.ID, r.TeamID, map[string]any{
-		"provider": ProviderNodeKey, "name": r.Name, "node_id": *r.NodeID, "replaces": r.ID, "api_key_prefix": apiKey[:len(NodeKeyPrefix)+6],
-	})
+	setCreator(row, actor)
+	reveal, err := s.draftReveal(actor, row, d)
+	if err != nil {
+		return nil, err
+	}
+	d.Audit["replaces"] = r.ID
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationRotate, TargetType: "integration", TargetID: row.ID, TeamID: r.TeamID, Details: withProvider(d.Audit, ProviderNodeKey)})
 	if err := s.store.ReplaceIntegration(ctx, r.ID, row, reveal, audit); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return nil, sb.Errorf(sb.CodeConflict, "this key was revoked or rotated meanwhile")
 		}
 		return nil, sb.Internal(err)
 	}
-	out := &NodeKeyCreated{NodeKey: nodeKeyFrom(&db.IntegrationRow{Integration: *row}), Secret: secret}
+	out := &Created{Record: recordOf(&db.IntegrationRow{Integration: *row, TeamName: r.TeamName, TeamSlug: r.TeamSlug, NodeName: r.NodeName}), Shown: d.Shown}
 	if reveal != nil {
 		out.RevealID = reveal.ID
 	}
@@ -127,9 +137,29 @@ func (s *Service) RotateNodeKey(ctx context.Context, actor sb.Actor, id string, 
 
 // updateAction names an update in the audit log: one that re-seals the
 // secret (the version goes up) is a rotation.
-func updateAction(versionBefore, versionAfter int) string {
+func updateAction(versionBefore, versionAfter int) access.Action {
 	if versionAfter != versionBefore {
-		return "integration.rotate"
+		return access.ActionIntegrationRotate
 	}
-	return "integration.update"
+	return access.ActionIntegrationUpdate
+}
+
+// Delete removes an integration for good (the vendor families whose DELETE
+// deletes: Anchor, Infisical).
+func (s *Service) Delete(ctx context.Context, actor sb.Actor, id string) (*Record, error) {
+	r, err := s.get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.ReadOnly {
+		return nil, errReadOnly
+	}
+	audit := access.Audit(actor, access.Event{Action: access.ActionIntegrationDelete, TargetType: "integration", TargetID: r.ID, TeamID: r.TeamID, Details: map[string]any{"provider": r.Provider, "name": r.Name}})
+	if err := s.store.DeleteIntegration(ctx, r.ID, audit); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			return nil, errNotFound
+		}
+		return nil, sb.Internal(err)
+	}
+	return recordOf(r), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 	sb "switchboard"
-	"switchboard/access"
 	"switchboard/db"
 	"switchboard/secrets"
 )
@@ -130,96 +130,105 @@ func permissionNames() string {
 	return strings.Join(names, ", ")
 }
 
-// CreateNodeKey validates in, generates the key and secret, stores the
-// secret only as its keyed hash and, with withReveal, a sealed reveal for the
-// browser, all in one transaction. A node that already has a live key is a
-// conflict; a node of another team is not found.
-func (s *Service) CreateNodeKey(ctx context.Context, actor sb.Actor, in NodeKeyInput, withReveal bool) (*NodeKeyCreated, error) {
-	if err := ValidateNodeKey(&in, s.Now()); err != nil {
-		return nil, err
-	}
-	node, err := s.store.NodeByID(ctx, in.NodeID)
+// ProviderKey names the node key provider.
+func (NodeKeyInput) ProviderKey() string { return ProviderNodeKey }
+
+// nodeKeyProvider declares node API keys.
+type nodeKeyProvider struct{}
+
+func (nodeKeyProvider) Info() ProviderInfo {
+	return ProviderInfo{Key: ProviderNodeKey, Title: "Node API key", Description: "Generate an API key and secret for one node of a team, with the permissions it needs.", Available: true}
+}
+
+func (nodeKeyProvider) Validate(s *Service, in Input) error {
+	return ValidateNodeKey(in.(*NodeKeyInput), s.Now())
+}
+
+// Team is the node's team: a node of another team is not found; a node of
+// a team other than the one the form chose is a field error.
+func (nodeKeyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
+	k := in.(*NodeKeyInput)
+	node, err := s.store.NodeByID(ctx, k.NodeID)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !actor.CanUseTeam(node.TeamID)) {
 		return nil, &sb.Error{Code: sb.CodeNotFound, Message: "node not found", Fields: map[string]string{"node_id": "no such node"}}
 	} else if err != nil {
 		return nil, sb.Internal(err)
 	}
-	if in.TeamID != "" && in.TeamID != node.TeamID {
+	if k.TeamID != "" && k.TeamID != node.TeamID {
 		return nil, &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"node_id": "is not a node of the chosen team"}}
 	}
-	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
-	}
-	row, apiKey, secret, err := s.newNodeKeyRow(actor, node.TeamID, node.ID, in.Name, in.Permissions, in.ExpiresAt)
+	t, err := s.store.TeamByID(ctx, node.TeamID)
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
-	var reveal *db.Reveal
-	if withReveal {
-		if reveal, err = s.nodeKeyReveal(actor, row, apiKey, secret); err != nil {
-			return nil, sb.Internal(err)
-		}
+	return t, nil
+}
+
+// Draft generates the key and secret; the secret is kept only as its
+// keyed hash. A node with a live key is a conflict.
+func (nodeKeyProvider) Draft(s *Service, actor sb.Actor, team *db.Team, in Input) (*Draft, error) {
+	k := in.(*NodeKeyInput)
+	d, err := s.nodeKeyDraft(k.NodeID, k.Name, k.Permissions, k.ExpiresAt)
+	if err != nil {
+		return nil, err
 	}
-	audit := access.Audit(actor, "integration.create", "integration", row.ID, node.TeamID, map[string]any{
-		"provider": ProviderNodeKey, "name": in.Name, "node_id": node.ID, "permissions": in.Permissions, "api_key_prefix": apiKey[:len(NodeKeyPrefix)+6],
-	})
-	if err := s.store.CreateIntegration(ctx, row, reveal, audit); err != nil {
-		if errors.Is(err, db.ErrConflict) {
-			return nil, &sb.Error{Code: sb.CodeConflict, Message: "API key already exists for this node", Fields: map[string]string{"node_id": "this node already has an active API key: revoke it first"}}
-		}
+	d.Audit["permissions"] = k.Permissions
+	return d, nil
+}
+
+func (nodeKeyProvider) Status(r *Record) string { return nodeKeyStatus(r.row) }
+
+func (p nodeKeyProvider) Actions(r *Record) []string { return defaultActions(r, p.Status(r), true) }
+
+// nodeKeyDraft makes a node key's draft with a new key and secret.
+func (s *Service) nodeKeyDraft(nodeID, name string, perms []string, expires *time.Time) (*Draft, error) {
+	apiKey, err := secrets.NewToken(NodeKeyPrefix)
+	if err != nil {
 		return nil, sb.Internal(err)
 	}
-	out := &NodeKeyCreated{NodeKey: nodeKeyFrom(&db.IntegrationRow{Integration: *row}), Secret: secret}
-	if reveal != nil {
-		out.RevealID = reveal.ID
-	}
-	return out, nil
-}
-
-// newNodeKeyRow makes a node key row with a new key and secret; the secret
-// is kept only as its keyed hash.
-func (s *Service) newNodeKeyRow(actor sb.Actor, teamID, nodeID, name string, perms []string, expires *time.Time) (row *db.Integration, apiKey, secret string, err error) {
-	if apiKey, err = secrets.NewToken(NodeKeyPrefix); err != nil {
-		return nil, "", "", err
-	}
-	if secret, err = secrets.NewToken(NodeSecretPrefix); err != nil {
-		return nil, "", "", err
-	}
-	attrs, err := json.Marshal(nodeKeyAttrs{APIKey: apiKey, Permissions: perms})
+	secret, err := secrets.NewToken(NodeSecretPrefix)
 	if err != nil {
-		return nil, "", "", err
+		return nil, sb.Internal(err)
 	}
-	row = &db.Integration{
-		ID: uuid.NewString(), TeamID: teamID, Provider: ProviderNodeKey, Name: name,
-		NodeID: &nodeID, Status: StatusActive, UniqueKey: &nodeID, Attrs: string(attrs),
-		SecretHash: ptr(s.keys.MAC("node-secret", []byte(secret))), ExpiresAt: expires,
-	}
-	setCreator(row, actor)
-	return row, apiKey, secret, nil
-}
-
-// nodeKeyReveal seals a node key's key and secret for its one showing.
-func (s *Service) nodeKeyReveal(actor sb.Actor, row *db.Integration, apiKey, secret string) (*db.Reveal, error) {
-	return s.NewReveal(actor.UserID, &row.ID, RevealPayload{
-		Title: "Node API key " + row.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID,
-		Fields: []RevealField{
+	return &Draft{
+		Name: name, NodeID: &nodeID, UniqueKey: &nodeID, ExpiresAt: expires,
+		Attrs:      nodeKeyAttrs{APIKey: apiKey, Permissions: perms},
+		SecretHash: ptr(s.keys.MAC("node-secret", []byte(secret))),
+		Shown: []RevealField{
 			{Label: "API key", Name: "api_key", Value: apiKey},
 			{Label: "Secret", Name: "secret", Value: secret},
 		},
-	})
+		RevealTitle: "Node API key " + name,
+		Audit:       map[string]any{"name": name, "node_id": nodeID, "api_key_prefix": apiKey[:len(NodeKeyPrefix)+6]},
+		Conflict:    &sb.Error{Code: sb.CodeConflict, Message: "API key already exists for this node", Fields: map[string]string{"node_id": "this node already has an active API key: revoke it first"}},
+	}, nil
 }
 
-// NodeKeyOf reads a node key from its row.
-func NodeKeyOf(r *db.IntegrationRow) (NodeKey, bool) {
+// NodeKeyOf reads a node key from its record, or false for another
+// provider's. Stored attributes that do not parse are an internal error.
+func NodeKeyOf(r *Record) (NodeKey, bool, error) {
 	if r.Provider != ProviderNodeKey {
-		return NodeKey{}, false
+		return NodeKey{}, false, nil
 	}
-	return nodeKeyFrom(r), true
+	k, err := nodeKeyFrom(r.row)
+	return k, true, err
 }
 
-func nodeKeyFrom(r *db.IntegrationRow) NodeKey {
+// nodeKeyStatus is a node key's status: active past its expiry is expired.
+func nodeKeyStatus(r *db.IntegrationRow) string {
+	if r.Status == StatusActive && r.ExpiresAt != nil && !time.Now().Before(*r.ExpiresAt) {
+		return StatusExpired
+	}
+	return r.Status
+}
+
+// nodeKeyFrom reads a node key from its row; attributes that do not parse
+// are an internal error (a corrupt row, never shown as an empty key).
+func nodeKeyFrom(r *db.IntegrationRow) (NodeKey, error) {
 	var a nodeKeyAttrs
-	json.Unmarshal([]byte(r.Attrs), &a)
+	if err := json.Unmarshal([]byte(r.Attrs), &a); err != nil {
+		return NodeKey{}, sb.Internal(fmt.Errorf("node key %s: attrs: %w", r.ID, err))
+	}
 	if a.Permissions == nil {
 		a.Permissions = []string{}
 	}
@@ -227,15 +236,14 @@ func nodeKeyFrom(r *db.IntegrationRow) NodeKey {
 	if r.NodeID != nil {
 		k.NodeID = *r.NodeID
 	}
-	if k.Status == StatusActive && k.ExpiresAt != nil && !time.Now().Before(*k.ExpiresAt) {
-		k.Status = StatusExpired
-	}
-	return k
+	k.Status = nodeKeyStatus(r)
+	return k, nil
 }
 
 // VerifyNodeSecret reports whether secret is the one issued with the key
 // (constant time; for the services that accept node keys).
-func (s *Service) VerifyNodeSecret(r *db.IntegrationRow, secret string) bool {
+func (s *Service) VerifyNodeSecret(rec *Record, secret string) bool {
+	r := rec.row
 	if r.SecretHash == nil || !secrets.CheckToken(NodeSecretPrefix, secret) {
 		return false
 	}

@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
@@ -104,6 +104,8 @@ type OnePasswordInput struct {
 	Name   string
 	// Token is the service account token; on an edit, empty keeps the stored one.
 	Token string
+
+	signInAddress string
 }
 
 // OnePassword is a stored 1Password service account, without its token.
@@ -146,73 +148,70 @@ func ValidateOnePassword(in *OnePasswordInput, edit bool) (signInAddress string,
 	return signInAddress, v.Err()
 }
 
-// OnePasswordOf reads the non-secret view of a 1Password row.
-func OnePasswordOf(r *db.Integration) (OnePassword, bool) {
+// OnePasswordOf reads the non-secret view of a 1Password record, or false
+// for another provider's. Attributes that do not parse are an internal error.
+func OnePasswordOf(r *Record) (OnePassword, bool, error) {
 	if r.Provider != ProviderOnePassword {
-		return OnePassword{}, false
+		return OnePassword{}, false, nil
 	}
 	var a onePasswordAttrs
-	json.Unmarshal([]byte(r.Attrs), &a)
-	return OnePassword{ID: r.ID, TeamID: r.TeamID, Name: r.Name, SignInAddress: a.SignInAddress, Fingerprint: a.Fingerprint, Version: r.Version, Status: r.Status}, true
+	if err := json.Unmarshal([]byte(r.row.Attrs), &a); err != nil {
+		return OnePassword{}, true, sb.Internal(fmt.Errorf("1password %s: attrs: %w", r.ID, err))
+	}
+	return OnePassword{ID: r.ID, TeamID: r.TeamID, Name: r.Name, SignInAddress: a.SignInAddress, Fingerprint: a.Fingerprint, Version: r.Version, Status: r.Status}, true, nil
 }
 
-// CreateOnePassword stores a service account token sealed to its row and,
-// with withReveal, a reveal that shows it once, masked.
-func (s *Service) CreateOnePassword(ctx context.Context, actor sb.Actor, in OnePasswordInput, withReveal bool) (*db.Integration, string, error) {
-	addr, err := ValidateOnePassword(&in, false)
-	if err != nil {
-		return nil, "", err
-	}
-	if in.TeamID == "" && len(actor.Teams) == 1 && !actor.IsAdmin() {
-		in.TeamID = actor.Teams[0]
-	}
-	if _, perr := uuid.Parse(in.TeamID); perr != nil || !actor.CanUseTeam(in.TeamID) {
-		return nil, "", &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"team_id": "choose one of your teams"}}
-	}
-	if _, err := s.store.TeamByID(ctx, in.TeamID); err != nil {
-		return nil, "", &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"team_id": "choose one of your teams"}}
-	}
-	if actor.ReadOnly {
-		return nil, "", sb.Errorf(sb.CodeForbidden, "this token is read-only")
-	}
-	fp := secrets.Fingerprint(in.Token)
-	attrs, _ := json.Marshal(onePasswordAttrs{SignInAddress: addr, Fingerprint: fp})
-	row := &db.Integration{ID: uuid.NewString(), TeamID: in.TeamID, Provider: ProviderOnePassword, Name: in.Name, Status: StatusActive, Attrs: string(attrs)}
-	keyID, ct, err := s.SealCredentials(row.ID, onePasswordSecret{ServiceAccount: in.Token})
-	if err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	row.SecretKeyID, row.SecretCiphertext = &keyID, ct
-	setCreator(row, actor)
-	var reveal *db.Reveal
-	if withReveal {
-		reveal, err = s.NewReveal(actor.UserID, &row.ID, RevealPayload{
-			Title: "1Password service account " + in.Name, IntegrationID: row.ID, Next: "/integrations/" + row.ID,
-			Fields: []RevealField{
-				{Label: "Service account token", Name: "token", Value: in.Token, Masked: true},
-				{Label: "Fingerprint", Name: "fingerprint", Value: fp},
-			},
-		})
-		if err != nil {
-			return nil, "", sb.Internal(err)
-		}
-	}
-	audit := access.Audit(actor, "integration.create", "integration", row.ID, row.TeamID, map[string]any{"provider": ProviderOnePassword, "name": in.Name, "fingerprint": fp})
-	if err := s.store.CreateIntegration(ctx, row, reveal, audit); err != nil {
-		return nil, "", sb.Internal(err)
-	}
-	revealID := ""
-	if reveal != nil {
-		revealID = reveal.ID
-	}
-	return row, revealID, nil
+// ProviderKey names the 1Password provider.
+func (OnePasswordInput) ProviderKey() string { return ProviderOnePassword }
+
+// onePasswordProvider declares 1Password service accounts.
+type onePasswordProvider struct{}
+
+func (onePasswordProvider) Info() ProviderInfo {
+	return ProviderInfo{Key: ProviderOnePassword, Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team, encrypted; edit it without pasting it again.", Available: true}
 }
+
+func (onePasswordProvider) Validate(_ *Service, in Input) error {
+	op := in.(*OnePasswordInput)
+	addr, err := ValidateOnePassword(op, false)
+	op.signInAddress = addr
+	return err
+}
+
+// errChooseTeam is the form's answer for a missing or unknown team.
+var errChooseTeam = &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"team_id": "choose one of your teams"}}
+
+func (onePasswordProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
+	return s.ResolveTeam(ctx, actor, in.(*OnePasswordInput).TeamID, TeamRule{Missing: errChooseTeam, Unknown: errChooseTeam})
+}
+
+// Draft seals the token to the row and shows it once, masked, with its
+// fingerprint (which alone is kept in the clear).
+func (onePasswordProvider) Draft(_ *Service, _ sb.Actor, _ *db.Team, in Input) (*Draft, error) {
+	op := in.(*OnePasswordInput)
+	fp := secrets.Fingerprint(op.Token)
+	return &Draft{
+		Name:  op.Name,
+		Attrs: onePasswordAttrs{SignInAddress: op.signInAddress, Fingerprint: fp},
+		Seal:  onePasswordSecret{ServiceAccount: op.Token},
+		Shown: []RevealField{
+			{Label: "Service account token", Name: "token", Value: op.Token, Masked: true},
+			{Label: "Fingerprint", Name: "fingerprint", Value: fp},
+		},
+		RevealTitle: "1Password service account " + op.Name,
+		Audit:       map[string]any{"name": op.Name, "fingerprint": fp},
+	}, nil
+}
+
+func (onePasswordProvider) Status(r *Record) string { return r.Status }
+
+func (p onePasswordProvider) Actions(r *Record) []string { return defaultActions(r, r.Status, false) }
 
 // UpdateOnePassword renames a service account and, when a new token is
 // given, replaces the sealed one (version + 1). An empty token keeps the
 // stored one, so an admin never has to paste it again to rename.
-func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id string, in OnePasswordInput) (*db.Integration, error) {
-	r, err := s.Get(ctx, actor, id)
+func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id string, in OnePasswordInput) (*Record, error) {
+	r, err := s.get(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +226,7 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 		return nil, err
 	}
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
+		return nil, errReadOnly
 	}
 	row := r.Integration
 	row.Name = in.Name
@@ -237,7 +236,10 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 	}
 	if in.Token != "" {
 		fp := secrets.Fingerprint(in.Token)
-		attrs, _ := json.Marshal(onePasswordAttrs{SignInAddress: addr, Fingerprint: fp})
+		attrs, err := json.Marshal(onePasswordAttrs{SignInAddress: addr, Fingerprint: fp})
+		if err != nil {
+			return nil, sb.Internal(err)
+		}
 		keyID, ct, err := s.SealCredentials(row.ID, onePasswordSecret{ServiceAccount: in.Token})
 		if err != nil {
 			return nil, sb.Internal(err)
@@ -246,32 +248,12 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 		row.Version++
 		changed = append(changed, "token")
 	}
-	audit := access.Audit(actor, updateAction(r.Version, row.Version), "integration", row.ID, row.TeamID, map[string]any{"provider": ProviderOnePassword, "changed": changed, "version": row.Version})
+	audit := access.Audit(actor, access.Event{Action: updateAction(r.Version, row.Version), TargetType: "integration", TargetID: row.ID, TeamID: row.TeamID, Details: map[string]any{"provider": ProviderOnePassword, "changed": changed, "version": row.Version}})
 	if err := s.store.UpdateIntegration(ctx, &row, audit); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return nil, errNotFound
 		}
 		return nil, sb.Internal(err)
 	}
-	return &row, nil
-}
-
-// Delete removes an integration for good (the vendor families whose DELETE
-// deletes: Anchor, Infisical).
-func (s *Service) Delete(ctx context.Context, actor sb.Actor, id string) (*db.IntegrationRow, error) {
-	r, err := s.Get(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only")
-	}
-	audit := access.Audit(actor, "integration.delete", "integration", r.ID, r.TeamID, map[string]any{"provider": r.Provider, "name": r.Name})
-	if err := s.store.DeleteIntegration(ctx, r.ID, audit); err != nil {
-		if errors.Is(err, db.ErrNotFound) {
-			return nil, errNotFound
-		}
-		return nil, sb.Internal(err)
-	}
-	return r, nil
+	return recordOf(&db.IntegrationRow{Integration: row, TeamName: r.TeamName, TeamSlug: r.TeamSlug, CreatedBy: r.CreatedBy}), nil
 }

@@ -43,7 +43,7 @@ func (s *Service) RotateKeys(ctx context.Context, actor sb.Actor) (int, error) {
 			done++
 		}
 	}
-	if err := s.store.RecordAudit(ctx, access.Audit(actor, "keys.rotate", "keyring", active, "", map[string]any{"resealed": done, "active_key": active})); err != nil {
+	if err := s.store.RecordAudit(ctx, access.Audit(actor, access.Event{Action: access.ActionKeysRotate, TargetType: "keyring", TargetID: active, TeamID: "", Details: map[string]any{"resealed": done, "active_key": active}})); err != nil {
 		return done, sb.Internal(err)
 	}
 	return done, nil

@@ -65,37 +65,30 @@ func (f *mxFix) node(scope string) string {
 }
 
 func (f *mxFix) nodeKey(scope string) string {
-	k, err := f.env.App.Services.CreateNodeKey(context.Background(), mxRoot, integrations.NodeKeyInput{NodeID: f.node(scope), Name: "k"}, false)
+	return f.create(&integrations.NodeKeyInput{NodeID: f.node(scope), Name: "k"})
+}
+
+// create makes an integration through the one create pipeline.
+func (f *mxFix) create(in integrations.Input) string {
+	c, err := f.env.App.Services.Create(context.Background(), mxRoot, in, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return k.ID
+	return c.Record.ID
 }
 
 func (f *mxFix) onePassword(scope string) string {
-	r, _, err := f.env.App.Services.CreateOnePassword(context.Background(), mxRoot, integrations.OnePasswordInput{TeamID: f.team(scope).ID, Name: "op", Token: newOPToken(f.t).Token}, false)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return r.ID
+	return f.create(&integrations.OnePasswordInput{TeamID: f.team(scope).ID, Name: "op", Token: newOPToken(f.t).Token})
 }
 
 func (f *mxFix) infisical(scope string) string {
-	c, _, err := f.env.App.Services.CreateAppConnection(context.Background(), mxRoot, integrations.AppConnectionInput{App: "1password", Method: "api-token",
-		Name: "c-" + uuid.NewString()[:8], ProjectID: f.team(scope).ID, Credentials: map[string]any{"apiToken": "connect-0123456789", "instanceUrl": "https://1pass.invalid"}}, false)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return c.ID
+	return f.create(&integrations.AppConnectionInput{App: "1password", Method: "api-token",
+		Name: "c-" + uuid.NewString()[:8], ProjectID: f.team(scope).ID, Credentials: map[string]any{"apiToken": "connect-0123456789", "instanceUrl": "https://1pass.invalid"}})
 }
 
 func (f *mxFix) launchDarkly(scope string) string {
-	c, _, err := f.env.App.Services.CreateLDConfig(context.Background(), mxRoot, integrations.LDConfigInput{IntegrationKey: "honeycomb", TeamID: f.team(scope).ID,
-		Name: "ld-" + uuid.NewString()[:8], ConfigValues: map[string]any{"datasetName": "prod", "apiKey": "hc-0123456789"}}, false)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return c.ID
+	return f.create(&integrations.LDConfigInput{IntegrationKey: "honeycomb", TeamID: f.team(scope).ID,
+		Name: "ld-" + uuid.NewString()[:8], ConfigValues: map[string]any{"datasetName": "prod", "apiKey": "hc-0123456789"}})
 }
 
 func (f *mxFix) apiToken(scope string) string {
@@ -121,7 +114,7 @@ func (f *mxFix) reveal(role string) string {
 		owner = f.adminUser
 	}
 	id, err := f.env.App.Services.CreateReveal(context.Background(), sb.Actor{UserID: owner.ID, Email: owner.Email, Role: sb.Role(owner.Role)},
-		integrations.RevealPayload{Title: "matrix", Next: "/integrations", Fields: []integrations.RevealField{{Label: "x", Name: "x", Value: "v"}}}, nil)
+		integrations.RevealPayload{Title: "matrix", Next: "/integrations", Fields: []integrations.RevealField{{Label: "x", Name: "x", Value: "v"}}}, access.Event{Action: access.ActionRevealCreate, TargetType: "reveal"})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -158,7 +158,7 @@ func TestAPINodeKeys_Post(t *testing.T) {
 				if row.Status != integrations.StatusActive || row.TeamID != a.ID {
 					t.Errorf("row status %q team %s, want active %s", row.Status, row.TeamID, a.ID)
 				}
-				if row.SecretHash == nil || strings.Contains(*row.SecretHash, secret) || !env.App.Services.VerifyNodeSecret(row, secret) {
+				if row.SecretHash == nil || strings.Contains(*row.SecretHash, secret) || !env.App.Services.VerifyNodeSecret(htRecord(t, env, row.ID), secret) {
 					t.Errorf("the stored hash does not verify the secret")
 				}
 				if strings.Contains(env.Logs.String(), secret) {

@@ -41,7 +41,7 @@ func BenchmarkAudit_100k(b *testing.B) {
 				team := teams[i%6].ID
 				events = append(events, db.AuditEvent{At: start.Add(time.Duration(i) * 86400 * time.Millisecond), ActorType: "user",
 					ActorID: actors[i%10], ActorLabel: fmt.Sprintf("user%d@example.com", i%10), TeamID: &team,
-					Action: access.AuditActions[(i/6)%len(access.AuditActions)], TargetType: "integration", TargetID: uuid.NewString(),
+					Action: string(access.AuditActions[(i/6)%len(access.AuditActions)]), TargetType: "integration", TargetID: uuid.NewString(),
 					IP: "192.0.2.7", UserAgent: "Mozilla/5.0 (bench)", Details: `{"provider":"nodekey","name":"bench"}`})
 			}
 			if err := env.Store.InsertAuditEvents(context.Background(), events); err != nil {

@@ -130,7 +130,7 @@ func auAPI(t *testing.T, env *webtest.Env, token string, query url.Values) []str
 func auDomain(t *testing.T, env *webtest.Env, actor sb.Actor, q access.AuditQuery) []string {
 	t.Helper()
 	var ids []string
-	err := env.App.Access.ExportAudit(context.Background(), actor, q, func(e db.AuditEvent) error {
+	err := env.App.Access.ExportAudit(context.Background(), actor, q, func(e access.AuditEvent) error {
 		ids = append(ids, e.ID)
 		return nil
 	})

@@ -182,8 +182,8 @@ func TestLifecycle_NodeKeyRotate(t *testing.T) {
 		for _, r := range rows {
 			if r.Status == "active" {
 				live = append(live, r.ID)
-				k, _ := integrations.NodeKeyOf(&r)
-				if oldKey, _ := integrations.NodeKeyOf(old); k.APIKey == oldKey.APIKey {
+				k, _, _ := integrations.NodeKeyOf(r)
+				if oldKey := htNodeKey(t, env, old.ID); k.APIKey == oldKey.APIKey {
 					t.Errorf("the rotated key kept the old API key")
 				}
 			}

@@ -14,9 +14,9 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/handlers"
+	"switchboard/handlers/session"
 	"switchboard/metrics"
 	"switchboard/secrets"
-	"switchboard/web/session"
 )
 
 type middleware struct {

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"switchboard/db"
+	"switchboard/integrations"
 	"switchboard/web/webtest"
 )
 
@@ -57,5 +59,95 @@ func TestOpenAPI_CoversEveryJSONRoute(t *testing.T) {
 		if !seen[k] {
 			t.Errorf("/openapi.json describes %s, which is not a route", k)
 		}
+	}
+}
+
+// TestOpenAPI_MatchesDeclarations checks /openapi.json against what it
+// describes: the Infisical catalogue (the app parameter lists exactly its
+// apps), every operation's operationId (unique), servers and license, the
+// statuses every authenticated route can answer (401, 429, and 403 on a
+// write), and required members on every JSON object a route answers.
+func TestOpenAPI_MatchesDeclarations(t *testing.T) {
+	env := webtest.New(t, db.SQLite)
+	_, _, raw := env.API(http.MethodGet, "/openapi.json", "", nil)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatal(err)
+	}
+	obj := func(v any, keys ...string) map[string]any {
+		for _, k := range keys {
+			m, _ := v.(map[string]any)
+			v = m[k]
+		}
+		m, _ := v.(map[string]any)
+		return m
+	}
+	if servers, _ := doc["servers"].([]any); len(servers) == 0 {
+		t.Error("no servers")
+	}
+	if obj(doc, "info", "license")["name"] == nil {
+		t.Error("no license")
+	}
+	var enum []string
+	for _, v := range obj(doc, "components", "parameters", "InfisicalApp", "schema")["enum"].([]any) {
+		enum = append(enum, v.(string))
+	}
+	var slugs []string
+	for _, a := range integrations.InfisicalApps {
+		slugs = append(slugs, a.Slug)
+	}
+	if !slices.Equal(enum, slugs) {
+		t.Errorf("InfisicalApp enum = %v, want the catalogue's %v", enum, slugs)
+	}
+	if strings.Count(raw, `"postgres"`) != 1 {
+		t.Errorf("the apps are listed %d times, want once (a $ref elsewhere)", strings.Count(raw, `"postgres"`))
+	}
+	schemas := obj(doc, "components", "schemas")
+	resolve := func(s map[string]any) map[string]any {
+		if ref, ok := s["$ref"].(string); ok {
+			return obj(schemas, strings.TrimPrefix(ref, "#/components/schemas/"))
+		}
+		return s
+	}
+	ids := map[string]string{}
+	for path, ops := range obj(doc, "paths") {
+		for method, raw := range ops.(map[string]any) {
+			if method == "parameters" {
+				continue
+			}
+			op := raw.(map[string]any)
+			where := strings.ToUpper(method) + " " + path
+			id, _ := op["operationId"].(string)
+			if id == "" {
+				t.Errorf("%s has no operationId", where)
+			} else if other, dup := ids[id]; dup {
+				t.Errorf("%s and %s share operationId %s", where, other, id)
+			}
+			ids[id] = where
+			responses := obj(op, "responses")
+			if sec, set := op["security"].([]any); !set || len(sec) > 0 {
+				want := []string{"401", "429"}
+				if method != "get" {
+					want = append(want, "403")
+				}
+				for _, s := range want {
+					if responses[s] == nil {
+						t.Errorf("%s does not document %s", where, s)
+					}
+				}
+			}
+			for status, r := range responses {
+				s := resolve(obj(r, "content", "application/json", "schema"))
+				if s == nil || s["type"] != "object" || s["properties"] == nil {
+					continue
+				}
+				if req, _ := s["required"].([]any); len(req) == 0 {
+					t.Errorf("%s %s: its JSON object names no required members", where, status)
+				}
+			}
+		}
+	}
+	if len(ids) < 30 {
+		t.Fatalf("only %d operations found: the walk is broken", len(ids))
 	}
 }

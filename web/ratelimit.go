@@ -12,7 +12,7 @@ import (
 )
 
 // DefaultAPIRateLimit is the API requests a minute each token may make when
-// Config.APIRateLimit is 0.
+// SWITCHBOARD_API_RATE_LIMIT is not set.
 const DefaultAPIRateLimit = 300
 
 // rateWindow is the length of a rate-limit window.

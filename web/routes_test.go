@@ -251,6 +251,26 @@ func htOnlyRow(t *testing.T, env *webtest.Env, nodeID string) db.IntegrationRow 
 	return rows[0]
 }
 
+// htRecord reads integration id through the domain, as an admin.
+func htRecord(t *testing.T, env *webtest.Env, id string) *integrations.Record {
+	t.Helper()
+	r, err := env.App.Services.Get(context.Background(), sb.Actor{Role: sb.RoleAdmin}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// htNodeKey reads the node key id through the domain, as an admin.
+func htNodeKey(t *testing.T, env *webtest.Env, id string) integrations.NodeKey {
+	t.Helper()
+	k, ok, err := integrations.NodeKeyOf(htRecord(t, env, id))
+	if err != nil || !ok {
+		t.Fatalf("node key %s: ok %v, err %v", id, ok, err)
+	}
+	return k
+}
+
 func htSorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
@@ -661,7 +681,7 @@ func TestIntegrations_Get(t *testing.T) {
 		if !strings.Contains(body, `href="/integrations/new/node-api-key"`) {
 			t.Errorf("the chooser does not link the node API key form")
 		}
-		for _, p := range integrations.Providers {
+		for _, p := range integrations.Providers() {
 			if !htHasTestID(body, "provider-"+p.Key) {
 				t.Errorf("the chooser lacks provider %s", p.Key)
 			}
@@ -898,7 +918,7 @@ func TestNodeKeyForm_Post(t *testing.T) {
 			if want := time.Date(2099, 12, 31, 23, 59, 0, 0, time.UTC); row.ExpiresAt == nil || !row.ExpiresAt.Equal(want) {
 				t.Errorf("expires_at = %v, want %v", row.ExpiresAt, want)
 			}
-			k, _ := integrations.NodeKeyOf(&row)
+			k := htNodeKey(t, env, row.ID)
 			if !slices.Equal(k.Permissions, []string{"payments.read", "payments.create"}) {
 				t.Errorf("permissions = %v, want [payments.read payments.create]", k.Permissions)
 			}
@@ -997,7 +1017,7 @@ func TestReveal_Get(t *testing.T) {
 		other, _ := htSignIn(t, env, "other@example.com")
 		path := htCreateKey(t, owner, team.ID, n1.ID, "Reveal me")
 		row := htOnlyRow(t, env, n1.ID)
-		stored, _ := integrations.NodeKeyOf(&row)
+		stored := htNodeKey(t, env, row.ID)
 
 		steps := []struct {
 			name       string
@@ -1044,7 +1064,7 @@ func TestReveal_Get(t *testing.T) {
 				if !secrets.CheckToken("apexs_", secret) {
 					t.Errorf("secret %q is not an apexs_ token", secret)
 				}
-				if !env.App.Services.VerifyNodeSecret(&row, secret) {
+				if !env.App.Services.VerifyNodeSecret(htRecord(t, env, row.ID), secret) {
 					t.Errorf("the secret shown does not match the stored hash")
 				}
 				if !htHasTestID(body, "reveal-warning") {
@@ -1184,7 +1204,7 @@ func TestReveal_ExactlyOnceUnderConcurrency(t *testing.T) {
 			case r.code == http.StatusOK:
 				ok++
 				secret, _ := htText(r.body, "reveal-secret")
-				if !env.App.Services.VerifyNodeSecret(&row, secret) {
+				if !env.App.Services.VerifyNodeSecret(htRecord(t, env, row.ID), secret) {
 					t.Errorf("request %d: 200 without the right secret (%q)", i, secret)
 				}
 			case r.code == http.StatusGone:
@@ -1215,7 +1235,7 @@ func TestIntegration_Revoke(t *testing.T) {
 		c, _ := htSignIn(t, env, "admin@example.com")
 		htCreateKey(t, c, team.ID, node.ID, "Doomed")
 		row := htOnlyRow(t, env, node.ID)
-		k, _ := integrations.NodeKeyOf(&row)
+		k := htNodeKey(t, env, row.ID)
 		detail := "/integrations/" + row.ID
 
 		t.Run("detail before", func(t *testing.T) {

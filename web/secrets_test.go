@@ -161,3 +161,103 @@ func TestAPINodeKeys_InternalError(t *testing.T) {
 		})
 	}
 }
+
+// TestSecrets_NeverLeakEveryProvider creates an integration of each
+// provider with supplied secrets through its JSON family (node keys have
+// their own test above), then checks that no secret appears in any later
+// response (every family's list and show, the detail and edit pages), in
+// the server log, in the audit rows or anywhere in the database.
+func TestSecrets_NeverLeakEveryProvider(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.New(t, d)
+			team := env.CreateTeam("payments")
+			env.CreateUser("admin@example.com", sb.RoleAdmin)
+			token := env.CreateToken(team.ID, false)
+			canaries := map[string]string{
+				"1Password token":            newOPToken(t).Token,
+				"Infisical apiToken":         "connect-canary-" + strings.Repeat("7", 24),
+				"LaunchDarkly apiKey":        "hc-canary-" + strings.Repeat("5", 24),
+				"node key secret (rotation)": "",
+			}
+			creates := []struct {
+				name, path, idPath string
+				body               map[string]any
+				id                 func(map[string]any) string
+			}{
+				{"1Password", "/v1/integrations", "/v1/integrations/", map[string]any{"name": "op", "type": "1PASSWORD",
+					"credentials": map[string]any{"type": "serviceAccount", "data": map[string]any{"serviceAccount": canaries["1Password token"]}}},
+					func(m map[string]any) string {
+						return m["data"].(map[string]any)["integration"].(map[string]any)["id"].(string)
+					}},
+				{"Infisical", "/api/v1/app-connections/1password", "/api/v1/app-connections/1password/", map[string]any{"name": "vault", "method": "api-token",
+					"credentials": map[string]any{"apiToken": canaries["Infisical apiToken"], "instanceUrl": "https://1pass.invalid"}},
+					func(m map[string]any) string { return m["appConnection"].(map[string]any)["id"].(string) }},
+				{"LaunchDarkly", "/api/v2/integration-configurations/keys/honeycomb", "/api/v2/integration-configurations/", map[string]any{"name": "hc",
+					"configValues": map[string]any{"datasetName": "prod", "apiKey": canaries["LaunchDarkly apiKey"]}},
+					func(m map[string]any) string { return m["_id"].(string) }},
+			}
+			node := env.CreateNode(team.ID, "edge-1")
+			resp, body, raw := env.API(http.MethodPost, "/api/v1/integrations", token, map[string]any{"node_id": node.ID, "name": "k"})
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("node key create = %d %s", resp.StatusCode, raw)
+			}
+			nodeID := body["id"].(string)
+			resp, body, raw = env.API(http.MethodPost, "/api/v1/integrations/"+nodeID+"/rotate", token, nil)
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("node key rotate = %d %s", resp.StatusCode, raw)
+			}
+			canaries["node key secret (rotation)"], nodeID = body["secret"].(string), body["id"].(string)
+
+			var later strings.Builder
+			ids := []string{nodeID}
+			c := env.Client()
+			c.SignIn("admin@example.com")
+			for _, cr := range creates {
+				resp, body, raw := env.API(http.MethodPost, cr.path, token, cr.body)
+				if resp.StatusCode/100 != 2 {
+					t.Fatalf("%s create = %d %s", cr.name, resp.StatusCode, raw)
+				}
+				id := cr.id(body)
+				ids = append(ids, id)
+				for _, p := range []string{cr.path, cr.idPath + id} {
+					_, _, b := env.API(http.MethodGet, p, token, nil)
+					later.WriteString(b)
+				}
+			}
+			for _, p := range []string{"/api/v1/integrations", "/v1/integrations", "/api/v1/app-connections", "/api/v1/audit-events"} {
+				_, _, b := env.API(http.MethodGet, p, token, nil)
+				later.WriteString(b)
+			}
+			pages := []string{"/integrations", "/audit"}
+			for _, id := range ids {
+				pages = append(pages, "/integrations/"+id, "/integrations/"+id+"/edit")
+			}
+			for _, p := range pages {
+				_, b := c.Get(p)
+				later.WriteString(b)
+			}
+			if !strings.Contains(later.String(), "credentialsHash") || !strings.Contains(later.String(), "hc-") {
+				t.Fatalf("later responses carry none of the created integrations: the scan would prove nothing")
+			}
+			dump := dumpDB(t, env.Store)
+			if strings.Count(dump, "integration.create") < 4 {
+				t.Fatalf("the dump has too few audit rows: the scan would prove nothing")
+			}
+			for name, secret := range canaries {
+				if secret == "" {
+					t.Fatalf("%s: no canary", name)
+				}
+				if strings.Contains(later.String(), secret) {
+					t.Errorf("%s appears in a later response", name)
+				}
+				if strings.Contains(env.Logs.String(), secret) {
+					t.Errorf("%s appears in the server log", name)
+				}
+				if strings.Contains(dump, secret) {
+					t.Errorf("%s appears in the database dump", name)
+				}
+			}
+		})
+	}
+}

@@ -377,7 +377,7 @@ func TestInfisicalForm_Fields(t *testing.T) {
 					if got := ifuCredFields(doc); !slices.Equal(got, want) {
 						t.Errorf("%s/%s: credential fields = %v, want %v", app.Slug, m.Slug, got, want)
 					}
-					if has, shown := integrations.HasConnectionTester(app.Slug), doc.Find(ifuSel("test-connection")).Length() == 1; has != shown {
+					if has, shown := env.App.Services.HasConnectionTester(app.Slug), doc.Find(ifuSel("test-connection")).Length() == 1; has != shown {
 						wrongButton = append(wrongButton, app.Slug+"/"+m.Slug)
 					}
 				}

@@ -268,7 +268,7 @@ func TestLaunchDarklyUI_TeamsAndApprovals(t *testing.T) {
 		if len(rows) != 1 || rows[0].TeamID != own.ID {
 			t.Fatalf("stored %d rows (team %v), want one in the support user's team", len(rows), rows)
 		}
-		cfg, _ := integrations.LDConfigOf(&rows[0])
+		cfg, _, _ := integrations.LDConfigOf(rows[0])
 		if ap := cfg.CapabilityConfig.Approvals; ap == nil || len(ap.AdditionalFormVariables) != 1 || ap.AdditionalFormVariables[0].Key != "group" {
 			t.Errorf("approvals = %+v", cfg.CapabilityConfig.Approvals)
 		}

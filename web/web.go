@@ -20,11 +20,11 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/handlers"
+	"switchboard/handlers/session"
 	"switchboard/integrations"
 	"switchboard/metrics"
 	"switchboard/secrets"
 	"switchboard/static"
-	"switchboard/web/session"
 )
 
 // Config is what the app needs to serve.
@@ -37,8 +37,9 @@ type Config struct {
 	// AllowPrivateTargets lets "Test connection" reach private, loopback and
 	// link-local addresses.
 	AllowPrivateTargets bool
-	// APIRateLimit is the JSON API requests a minute each token may make:
-	// 0 means DefaultAPIRateLimit, a negative value turns the limit off.
+	// APIRateLimit is the JSON API requests a minute each token may make;
+	// 0 turns the limit off, as SWITCHBOARD_API_RATE_LIMIT=0 does (the
+	// default, DefaultAPIRateLimit, is the configuration's).
 	APIRateLimit int
 	// Manifests are the LaunchDarkly integrations offered; nil means the
 	// shipped ones.
@@ -129,10 +130,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	})
 	met := metrics.New(store.SQLX().DB)
 	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store, metrics: met}
-	switch {
-	case cfg.APIRateLimit == 0:
-		m.limiter = &rateLimiter{store: store, limit: DefaultAPIRateLimit}
-	case cfg.APIRateLimit > 0:
+	if cfg.APIRateLimit > 0 {
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
 

@@ -116,11 +116,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	rate := cfg.APIRateLimit
-	if rate == 0 {
-		rate = -1 // the setting's 0 is "no limit"; web.Config's 0 is "the default"
-	}
-	webCfg := web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, APIRateLimit: rate, Manifests: manifests,
+	webCfg := web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, APIRateLimit: cfg.APIRateLimit, Manifests: manifests,
 		OIDC: cfg.OIDC, PasswordSignInOff: !cfg.PasswordSignIn}
 	if cfg.MetricsAddr == "" {
 		// Without a separate address, /metrics is on the main listener, and

@@ -16,6 +16,7 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/secrets"
+	"switchboard/web"
 )
 
 // Config is every setting, from flags over environment over defaults.
@@ -29,7 +30,8 @@ type Config struct {
 	LogFormat       string
 	// AllowPrivateTargets lets "Test connection" reach private addresses.
 	AllowPrivateTargets bool
-	// APIRateLimit is the JSON API requests a minute per token; 0 is no limit.
+	// APIRateLimit is the JSON API requests a minute per token; 0 is no limit
+	// (as in web.Config: one meaning end to end).
 	APIRateLimit int
 	// ManifestDir is a folder of extra LaunchDarkly manifest JSON files ("" for none).
 	ManifestDir string
@@ -59,7 +61,7 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_SESSION_ABSOLUTE", "session-absolute", "12h", "sign out this long after sign-in, active or not", raw["session-absolute"]},
 		{"SWITCHBOARD_LOG_FORMAT", "log-format", "text", "text or json", raw["log-format"]},
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
-		{"SWITCHBOARD_API_RATE_LIMIT", "api-rate-limit", "300", "JSON API requests a minute per token (0 turns the limit off)", raw["api-rate-limit"]},
+		{"SWITCHBOARD_API_RATE_LIMIT", "api-rate-limit", strconv.Itoa(web.DefaultAPIRateLimit), "JSON API requests a minute per token (0 turns the limit off)", raw["api-rate-limit"]},
 		{"SWITCHBOARD_MANIFEST_DIR", "manifest-dir", "", "folder of extra LaunchDarkly manifest JSON files", raw["manifest-dir"]},
 		{"SWITCHBOARD_METRICS_TOKEN", "metrics-token", "", "bearer token for GET /metrics (16+ characters); serves /metrics on the main address when set", raw["metrics-token"]},
 		{"SWITCHBOARD_OIDC_ISSUER", "oidc-issuer", "", "OpenID Connect issuer URL: turns on single sign-on", raw["oidc-issuer"]},

@@ -1,4 +1,4 @@
-package integrations
+package conntest
 
 import (
 	"context"
@@ -18,15 +18,10 @@ import (
 )
 
 // "Test connection" for the SQL apps: a real connection with the stored
-// credentials and SELECT 1, within ConnectionTestTimeout, dialled only
+// credentials and SELECT 1, within Timeout, dialled only
 // through the service's private-target guard. A refusal is reported in the
 // server's own words (PostgreSQL's `password authentication failed for user
 // "x"`, MySQL's `Access denied for user …`), which never carry the password.
-
-func init() {
-	RegisterConnectionTester("postgres", testPostgres)
-	RegisterConnectionTester("mysql", testMySQL)
-}
 
 // sqlTarget is the part of the SQL credentials a test needs.
 type sqlTarget struct {
@@ -48,11 +43,11 @@ func sqlTargetOf(c map[string]any) (sqlTarget, error) {
 	// drivers use a Unix socket, which the guard does not see.
 	h := strings.Trim(t.host, "[]")
 	if t.host == "" || strings.ContainsAny(t.host, "/\\@, \t\r\n") || (strings.Contains(h, ":") && net.ParseIP(h) == nil) {
-		return t, failedValidation("the host must be a host name or an IP address")
+		return t, Failed("the host must be a host name or an IP address")
 	}
 	t.host = h
 	if t.port < 1 || t.port > 65535 {
-		return t, failedValidation("the port must be between 1 and 65535")
+		return t, Failed("the port must be between 1 and 65535")
 	}
 	return t, nil
 }
@@ -74,7 +69,7 @@ func (t sqlTarget) tlsConfig() (*tls.Config, error) {
 	if t.certificate != "" {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM([]byte(t.certificate)) {
-			return nil, failedValidation("the SSL certificate is not a PEM certificate")
+			return nil, Failed("the SSL certificate is not a PEM certificate")
 		}
 		cfg.RootCAs = pool
 	}
@@ -99,7 +94,7 @@ func (d guardDialer) DialContext(ctx context.Context, network, address string) (
 }
 
 // testPostgres connects with lib/pq and runs SELECT 1.
-func testPostgres(ctx context.Context, s *Service, _ string, c map[string]any) (string, error) {
+func testPostgres(ctx context.Context, guard netguard.Guard, _ string, c map[string]any) (string, error) {
 	t, err := sqlTargetOf(c)
 	if err != nil {
 		return "", err
@@ -108,7 +103,7 @@ func testPostgres(ctx context.Context, s *Service, _ string, c map[string]any) (
 	// the PG* environment, so nothing but the stored credentials applies.
 	cfg := pq.Config{
 		Host: t.host, Port: uint16(t.port), Database: t.database, User: t.username, Password: t.password,
-		SSLMode: pq.SSLModeDisable, SSLSNI: true, ConnectTimeout: ConnectionTestTimeout,
+		SSLMode: pq.SSLModeDisable, SSLSNI: true, ConnectTimeout: Timeout,
 		MinProtocolVersion: "3.0", MaxProtocolVersion: "3.0", ClientEncoding: "UTF8", Datestyle: "ISO, MDY",
 		ApplicationName: "switchboard connection test",
 	}
@@ -124,14 +119,14 @@ func testPostgres(ctx context.Context, s *Service, _ string, c map[string]any) (
 	}
 	conn, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
-		return "", failedValidation(sqlReason(err, "PostgreSQL"))
+		return "", Failed(sqlReason(err, "PostgreSQL"))
 	}
-	conn.Dialer(guardDialer{s.Guard})
+	conn.Dialer(guardDialer{guard})
 	return selectOne(ctx, sql.OpenDB(conn), "PostgreSQL", t)
 }
 
 // testMySQL connects with go-sql-driver/mysql and runs SELECT 1.
-func testMySQL(ctx context.Context, s *Service, _ string, c map[string]any) (string, error) {
+func testMySQL(ctx context.Context, guard netguard.Guard, _ string, c map[string]any) (string, error) {
 	t, err := sqlTargetOf(c)
 	if err != nil {
 		return "", err
@@ -139,8 +134,8 @@ func testMySQL(ctx context.Context, s *Service, _ string, c map[string]any) (str
 	cfg := mysql.NewConfig()
 	cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(t.host, strconv.Itoa(t.port))
 	cfg.User, cfg.Passwd, cfg.DBName = t.username, t.password, t.database
-	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = ConnectionTestTimeout, ConnectionTestTimeout, ConnectionTestTimeout
-	cfg.DialFunc = s.Guard.DialContext
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = Timeout, Timeout, Timeout
+	cfg.DialFunc = guard.DialContext
 	// The driver would print protocol errors to standard error.
 	cfg.Logger = &mysql.NopLogger{}
 	if t.ssl {
@@ -152,7 +147,7 @@ func testMySQL(ctx context.Context, s *Service, _ string, c map[string]any) (str
 	}
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return "", failedValidation(sqlReason(err, "MySQL"))
+		return "", Failed(sqlReason(err, "MySQL"))
 	}
 	return selectOne(ctx, sql.OpenDB(conn), "MySQL", t)
 }
@@ -163,10 +158,10 @@ func selectOne(ctx context.Context, pool *sql.DB, server string, t sqlTarget) (s
 	pool.SetMaxOpenConns(1)
 	var one int
 	if err := pool.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return "", failedValidation(sqlReason(err, server))
+		return "", Failed(sqlReason(err, server))
 	}
 	if one != 1 {
-		return "", failedValidation(fmt.Sprintf("SELECT 1 returned %d", one))
+		return "", Failed(fmt.Sprintf("SELECT 1 returned %d", one))
 	}
 	return fmt.Sprintf("Connected to %s at %s as %s (database %s); SELECT 1 succeeded",
 		server, net.JoinHostPort(t.host, strconv.Itoa(t.port)), t.username, t.database), nil
@@ -189,7 +184,7 @@ func sqlReason(err error, server string) string {
 	case errors.As(err, &myErr):
 		return myErr.Message
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		return fmt.Sprintf("%s did not answer within %s", server, ConnectionTestTimeout)
+		return fmt.Sprintf("%s did not answer within %s", server, Timeout)
 	case errors.As(err, new(*net.OpError)):
 		// Socket detail (refused, reset, unreachable) would be a port-scan oracle.
 		return "cannot connect to " + server + ": " + netguard.Describe(err)

@@ -1,4 +1,4 @@
-package integrations_test
+package conntest_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	sb "switchboard"
-	"switchboard/integrations"
+	"switchboard/integrations/conntest"
 	"switchboard/netguard"
 )
 
@@ -31,10 +31,9 @@ func connectStandIn(t *testing.T, token string, handler http.HandlerFunc) *httpt
 	return srv
 }
 
-func TestService_CheckOnePasswordConnect(t *testing.T) {
+func TestCheckOnePasswordConnect(t *testing.T) {
 	const token = "connect-token-canary-7f3a"
-	svc := integrations.New(nil, nil, quiet)
-	svc.Guard = netguard.Guard{AllowPrivate: true, Timeout: time.Second}
+	guard := netguard.Guard{AllowPrivate: true, Timeout: time.Second}
 	ok := connectStandIn(t, token, nil)
 	slow := connectStandIn(t, token, func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -58,7 +57,7 @@ func TestService_CheckOnePasswordConnect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sum, err := svc.CheckOnePasswordConnect(context.Background(), tt.url, tt.token)
+			sum, err := conntest.CheckOnePasswordConnect(context.Background(), guard, tt.url, tt.token)
 			if tt.want == "" {
 				if err != nil || sum.Vaults != tt.vaults || !sum.Authenticated {
 					t.Fatalf("check = %+v, %v; want %d vaults", sum, err, tt.vaults)
@@ -77,14 +76,13 @@ func TestService_CheckOnePasswordConnect(t *testing.T) {
 		})
 	}
 	t.Run("timeout", func(t *testing.T) {
-		_, err := svc.CheckOnePasswordConnect(context.Background(), slow.URL, token)
+		_, err := conntest.CheckOnePasswordConnect(context.Background(), guard, slow.URL, token)
 		if err == nil || !strings.Contains(err.Error(), "5 seconds") {
 			t.Errorf("slow server: err = %v, want the 5-second timeout", err)
 		}
 	})
 	t.Run("private target refused", func(t *testing.T) {
-		guarded := integrations.New(nil, nil, quiet)
-		_, err := guarded.CheckOnePasswordConnect(context.Background(), ok.URL, token)
+		_, err := conntest.CheckOnePasswordConnect(context.Background(), netguard.Guard{Timeout: 5 * time.Second}, ok.URL, token)
 		if err == nil || !strings.Contains(err.Error(), "refusing to connect") || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("loopback target without AllowPrivate: err = %v, want a refusal that says why", err)
 		}
