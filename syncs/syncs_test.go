@@ -28,11 +28,34 @@ type fixture struct {
 	eng   *syncs.Engine
 	team  string
 	logs  *strings.Builder
+	url   string
+	keys  *secrets.Keyring
+	log   *slog.Logger
+}
+
+func openStore(t *testing.T, u string) *db.DB {
+	t.Helper()
+	store, err := db.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+func (f *fixture) second(t *testing.T) *syncs.Engine {
+	svc := syncs.New(openStore(t, f.url), f.keys, f.log)
+	svc.Guard.AllowPrivate = true
+	return svc.NewEngine()
 }
 
 func newFixture(t *testing.T, d db.Dialect) *fixture {
 	t.Helper()
-	store := dbtest.MustOpenDB(t, d)
+	u := dbtest.URL(t, d)
+	store := openStore(t, u)
+	if _, err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	key, _ := secrets.GenerateKey()
 	keys, err := secrets.ParseKeyring(key)
 	if err != nil {
@@ -48,7 +71,7 @@ func newFixture(t *testing.T, d db.Dialect) *fixture {
 	svc.Guard.AllowPrivate = true
 	eng := svc.NewEngine()
 	eng.BackoffBase = 0
-	return &fixture{store: store, svc: svc, eng: eng, team: team.ID, logs: logs}
+	return &fixture{store: store, svc: svc, eng: eng, team: team.ID, logs: logs, url: u, keys: keys, log: log}
 }
 
 func (f *fixture) drain(t *testing.T) int {
@@ -159,14 +182,14 @@ func TestTargets_FullSync(t *testing.T) {
 			func() (httpHandler, func(), func() map[string]string, func() int) {
 				g := &standin.GitLab{Token: "glpat-exampletoken"}
 				return g, func() {
-					g.Put("acme/payments", standin.Variable{Key: "FOREIGN", Value: "theirs", EnvironmentScope: "production"})
-				}, func() map[string]string {
-					out := map[string]string{}
-					for k, v := range g.Variables("acme/payments", "production") {
-						out[k] = v.Value
-					}
-					return out
-				}, g.Refused
+						g.Put("acme/payments", standin.Variable{Key: "FOREIGN", Value: "theirs", EnvironmentScope: "production"})
+					}, func() map[string]string {
+						out := map[string]string{}
+						for k, v := range g.Variables("acme/payments", "production") {
+							out[k] = v.Value
+						}
+						return out
+					}, g.Refused
 			}},
 	}
 	for _, d := range dbtest.Dialects {
@@ -242,4 +265,11 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// secondInstance opens a second pool on the fixture's database with its own
+// service and engine, as another Switchboard process would.
+func secondInstance(t *testing.T, f *fixture) *syncs.Engine {
+	t.Helper()
+	return f.second(t)
 }
