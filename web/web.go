@@ -20,6 +20,7 @@ import (
 	"switchboard/integrations"
 	"switchboard/secrets"
 	"switchboard/static"
+	"switchboard/syncs"
 	"switchboard/web/session"
 )
 
@@ -47,6 +48,10 @@ type App struct {
 	Access   *access.Service
 	Services *integrations.Service
 	Sessions *session.Store
+	// Syncs is the secret-sync family; SyncEngine runs its jobs (serve
+	// starts it; tests drive it with RunOnce).
+	Syncs      *syncs.Service
+	SyncEngine *syncs.Engine
 }
 
 // New assembles the app over an open, migrated store.
@@ -64,8 +69,12 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	if cfg.Manifests != nil {
 		svc.Manifests = cfg.Manifests
 	}
+	syncSvc := syncs.New(store, keys, log)
+	syncSvc.Guard.AllowPrivate = cfg.AllowPrivateTargets
+	syncSvc.Connections = appConnections{svc}
+	syncEngine := syncSvc.NewEngine()
 	sessions := session.NewStore(keys, secure, cfg.SessionIdle, cfg.SessionAbsolute)
-	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL, "/")})
+	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Syncs: syncSvc, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL, "/")})
 
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
@@ -122,6 +131,27 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	appConns.Post("/:app/:id/disable", h.APIInfisicalDisable)
 	appConns.Post("/:app/:id/enable", h.APIInfisicalEnable)
 	appConns.Use(handlers.APIInfisicalNotFound)
+	// Infisical's secrets and legacy integrations (the secret-sync family).
+	infAuth := m.apiAuth(handlers.InfisicalAPIError, false)
+	app.Get("/api/v4/secrets", infAuth, h.APISecretsList)
+	app.Post("/api/v4/secrets/batch", infAuth, h.APISecretsBatch)
+	app.Post("/api/v4/secrets/:secretName", infAuth, h.APISecretCreate)
+	app.Patch("/api/v4/secrets/:secretName", infAuth, h.APISecretUpdate)
+	app.Delete("/api/v4/secrets/:secretName", infAuth, h.APISecretDelete)
+	app.Post("/api/v1/folders", infAuth, h.APIFolderCreate)
+	app.Post("/api/v1/workspace/:workspaceId/environments", infAuth, h.APIEnvironmentCreate)
+	app.Patch("/api/v1/workspace/:workspaceId/environments/:id", infAuth, h.APIEnvironmentUpdate)
+	app.Delete("/api/v1/workspace/:workspaceId/environments/:id", infAuth, h.APIEnvironmentDelete)
+	app.Get("/api/v1/workspace/:workspaceId/authorizations", infAuth, h.APIIntegrationAuthList)
+	app.Get("/api/v1/workspace/:workspaceId/integrations", infAuth, h.APIIntegrationList)
+	app.Post("/api/v1/integration-auth/access-token", infAuth, h.APIIntegrationAuthCreate)
+	app.Get("/api/v1/integration-auth/:id", infAuth, h.APIIntegrationAuthShow)
+	app.Delete("/api/v1/integration-auth/:id", infAuth, h.APIIntegrationAuthDelete)
+	app.Post("/api/v1/integration", infAuth, h.APIIntegrationCreate)
+	app.Get("/api/v1/integration/:id", infAuth, h.APIIntegrationShow)
+	app.Patch("/api/v1/integration/:id", infAuth, h.APIIntegrationUpdate)
+	app.Delete("/api/v1/integration/:id", infAuth, h.APIIntegrationDelete)
+	app.Post("/api/v1/integration/:id/sync", infAuth, h.APIIntegrationSync)
 	// Anchor's 1Password family: anchor-api-key header or Bearer.
 	anchorAPI := app.Group("/v1/integrations", m.apiAuthWith(handlers.AnchorAPIError, false, "anchor-api-key"))
 	anchorAPI.Post("/", h.APIAnchorCreate)
@@ -214,7 +244,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	admin.Post("/users/:id/password-link", h.UserPasswordLink)
 
 	ui.Use(h.NotFound)
-	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions}
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Syncs: syncSvc, SyncEngine: syncEngine}
 }
 
 // errorHandler answers errors no handler turned into a response (unknown

@@ -19,11 +19,13 @@ import (
 
 // Config is every setting, from flags over environment over defaults.
 type Config struct {
-	Addr            string
-	DatabaseURL     string
-	MasterKey       string
-	BaseURL         string
-	SessionIdle     time.Duration
+	Addr        string
+	DatabaseURL string
+	MasterKey   string
+	BaseURL     string
+	SessionIdle time.Duration
+	// SyncInterval is how often every active secret sync runs again (reconcile).
+	SyncInterval    time.Duration
 	SessionAbsolute time.Duration
 	LogFormat       string
 	// AllowPrivateTargets lets "Test connection" reach private addresses.
@@ -52,6 +54,7 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
 		{"SWITCHBOARD_API_RATE_LIMIT", "api-rate-limit", "300", "JSON API requests a minute per token (0 turns the limit off)", raw["api-rate-limit"]},
 		{"SWITCHBOARD_MANIFEST_DIR", "manifest-dir", "", "folder of extra LaunchDarkly manifest JSON files", raw["manifest-dir"]},
+		{"SWITCHBOARD_SYNC_INTERVAL", "sync-interval", "10m", "how often every active secret sync runs again (reconcile)", raw["sync-interval"]},
 	}
 }
 
@@ -70,7 +73,7 @@ func (e *usageError) Error() string { return e.msg }
 // checks every value.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	raw := map[string]*string{}
-	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir"} {
+	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "sync-interval"} {
 		raw[n] = new(string)
 	}
 	cfg := &Config{}
@@ -117,7 +120,7 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, e
 		for _, d := range []struct {
 			env string
 			dst *time.Duration
-		}{{"SWITCHBOARD_SESSION_IDLE", &cfg.SessionIdle}, {"SWITCHBOARD_SESSION_ABSOLUTE", &cfg.SessionAbsolute}} {
+		}{{"SWITCHBOARD_SESSION_IDLE", &cfg.SessionIdle}, {"SWITCHBOARD_SESSION_ABSOLUTE", &cfg.SessionAbsolute}, {"SWITCHBOARD_SYNC_INTERVAL", &cfg.SyncInterval}} {
 			v, err := time.ParseDuration(val[d.env])
 			if err != nil || v < time.Minute {
 				return nil, &configError{d.env, fmt.Sprintf("%q is not a duration of at least 1m (e.g. 30m, 12h)", val[d.env])}
