@@ -39,6 +39,9 @@ var AuditActions = []string{
 	"integration.create", "integration.update", "integration.rotate", "integration.disable", "integration.enable",
 	"integration.test", "integration.revoke", "integration.delete", "token.revoke",
 	"reveal.create", "reveal.show", "keys.rotate",
+	"secret.create", "secret.update", "secret.delete", "secret.import", "secret_env.create", "secret_env.update", "secret_env.delete",
+	"secret_folder.create", "integration_auth.create", "integration_auth.delete", "secret_integration.create", "secret_integration.update",
+	"secret_integration.enable", "secret_integration.disable", "secret_integration.sync", "secret_integration.delete", "secret_sync.run",
 }
 
 // DefaultAuditLimit is the page size when a query names none.
