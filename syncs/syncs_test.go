@@ -51,12 +51,17 @@ func (f *fixture) second(t *testing.T) *syncs.Engine {
 
 func newFixture(t *testing.T, d db.Dialect) *fixture {
 	t.Helper()
+	key, _ := secrets.GenerateKey()
+	return newFixtureKeys(t, d, key)
+}
+
+func newFixtureKeys(t *testing.T, d db.Dialect, key string) *fixture {
+	t.Helper()
 	u := dbtest.URL(t, d)
 	store := openStore(t, u)
 	if _, err := store.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	key, _ := secrets.GenerateKey()
 	keys, err := secrets.ParseKeyring(key)
 	if err != nil {
 		t.Fatal(err)
