@@ -220,6 +220,18 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	// API tokens: admins manage every team's, support staff their teams'
 	// (access scopes it; another team's token is not found).
 	// Nodes: admins every team's, support staff their teams'.
+	// Secrets and secret syncs: admins every team's, support staff their teams'.
+	signedIn.Get("/secrets", h.SecretsPage)
+	signedIn.Post("/secrets", h.SecretSave)
+	signedIn.Post("/secrets/import", h.SecretImport)
+	signedIn.Post("/secrets/delete", h.SecretDelete)
+	signedIn.Get("/secret-syncs", h.SyncsPage)
+	signedIn.Post("/secret-syncs", h.SyncCreate)
+	signedIn.Post("/secret-syncs/auths", h.SyncAuthCreate)
+	signedIn.Get("/secret-syncs/:id", h.SyncShow)
+	signedIn.Post("/secret-syncs/:id/sync", h.SyncNowUI)
+	signedIn.Post("/secret-syncs/:id/active", h.SyncActive)
+	signedIn.Post("/secret-syncs/:id/delete", h.SyncDeleteUI)
 	signedIn.Get("/nodes", h.NodesPage)
 	signedIn.Post("/nodes", h.NodeCreate)
 	signedIn.Get("/tokens", h.TokensPage)
