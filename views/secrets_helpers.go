@@ -6,7 +6,6 @@ import (
 	"strings"
 )
 
-
 func joinKeys(k []string) string {
 	if len(k) == 0 {
 		return "none yet"
