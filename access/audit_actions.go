@@ -46,6 +46,24 @@ const (
 	ActionUserTwoFactor         Action = "user.two_factor"
 	ActionUserTwoFactorFailed   Action = "user.two_factor_failed"
 	ActionSettingsTwoFactor     Action = "settings.two_factor_policy"
+	// The secret-sync family.
+	ActionSecretCreate             Action = "secret.create"
+	ActionSecretUpdate             Action = "secret.update"
+	ActionSecretDelete             Action = "secret.delete"
+	ActionSecretImport             Action = "secret.import"
+	ActionSecretEnvCreate          Action = "secret_env.create"
+	ActionSecretEnvUpdate          Action = "secret_env.update"
+	ActionSecretEnvDelete          Action = "secret_env.delete"
+	ActionSecretFolderCreate       Action = "secret_folder.create"
+	ActionIntegrationAuthCreate    Action = "integration_auth.create"
+	ActionIntegrationAuthDelete    Action = "integration_auth.delete"
+	ActionSecretIntegrationCreate  Action = "secret_integration.create"
+	ActionSecretIntegrationUpdate  Action = "secret_integration.update"
+	ActionSecretIntegrationEnable  Action = "secret_integration.enable"
+	ActionSecretIntegrationDisable Action = "secret_integration.disable"
+	ActionSecretIntegrationSync    Action = "secret_integration.sync"
+	ActionSecretIntegrationDelete  Action = "secret_integration.delete"
+	ActionSecretSyncRun            Action = "secret_sync.run"
 )
 
 // AuditActions lists every action Switchboard audits, for the audit page's
@@ -58,6 +76,7 @@ var AuditActions = []Action{
 	ActionIntegrationTest, ActionIntegrationRevoke, ActionIntegrationDelete, ActionTokenRevoke,
 	ActionRevealCreate, ActionRevealShow, ActionKeysRotate, ActionSessionEnd, ActionSessionEndAll,
 	ActionUserTwoFactorEnable, ActionUserTwoFactor, ActionUserTwoFactorFailed, ActionSettingsTwoFactor,
+	ActionSecretCreate, ActionSecretUpdate, ActionSecretDelete, ActionSecretImport, ActionSecretEnvCreate, ActionSecretEnvUpdate, ActionSecretEnvDelete, ActionSecretFolderCreate, ActionIntegrationAuthCreate, ActionIntegrationAuthDelete, ActionSecretIntegrationCreate, ActionSecretIntegrationUpdate, ActionSecretIntegrationEnable, ActionSecretIntegrationDisable, ActionSecretIntegrationSync, ActionSecretIntegrationDelete, ActionSecretSyncRun,
 }
 
 // Event is what an audit row says beyond who did it: the action, its

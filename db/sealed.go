@@ -13,6 +13,10 @@ type Sealed struct {
 	ID         string `db:"id"`
 	KeyID      string `db:"key_id"`
 	Ciphertext []byte `db:"ciphertext"`
+	// AAD is the additional data the value is sealed with, for the tables
+	// whose rows spell it themselves (team secrets, integration auths);
+	// empty for integrations and reveals, whose AAD the domain knows.
+	AAD string `db:"aad"`
 }
 
 // SealedNotUnder lists every sealed value whose key id is not keyID: the
@@ -20,11 +24,17 @@ type Sealed struct {
 func (d *DB) SealedNotUnder(ctx context.Context, keyID string) ([]Sealed, error) {
 	var out []Sealed
 	err := d.x.SelectContext(ctx, &out, d.q(`
-		SELECT 'integrations' AS tbl, CAST(id AS TEXT) AS id, secret_key_id AS key_id, secret_ciphertext AS ciphertext FROM integrations
+		SELECT 'integrations' AS tbl, CAST(id AS TEXT) AS id, secret_key_id AS key_id, secret_ciphertext AS ciphertext, '' AS aad FROM integrations
 		WHERE secret_ciphertext IS NOT NULL AND secret_key_id <> ?
 		UNION ALL
-		SELECT 'reveals' AS tbl, id, key_id, payload AS ciphertext FROM reveals
-		WHERE payload IS NOT NULL AND key_id <> ?`), keyID, keyID)
+		SELECT 'reveals' AS tbl, id, key_id, payload AS ciphertext, '' AS aad FROM reveals
+		WHERE payload IS NOT NULL AND key_id <> ?
+		UNION ALL
+		SELECT 'team_secrets' AS tbl, CAST(id AS TEXT) AS id, value_key_id AS key_id, value_ciphertext AS ciphertext, 'team_secret:' || CAST(id AS TEXT) AS aad
+		FROM team_secrets WHERE value_key_id <> ?
+		UNION ALL
+		SELECT 'integration_auths' AS tbl, CAST(id AS TEXT) AS id, secret_key_id AS key_id, secret_ciphertext AS ciphertext, 'integration_auth:' || CAST(id AS TEXT) AS aad
+		FROM integration_auths WHERE secret_ciphertext IS NOT NULL AND secret_key_id <> ?`), keyID, keyID, keyID, keyID)
 	if err != nil {
 		return nil, fmt.Errorf("db: list sealed values: %w", err)
 	}
@@ -40,6 +50,10 @@ func (d *DB) Reseal(ctx context.Context, old Sealed, keyID string, ciphertext []
 		query = `UPDATE integrations SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ? AND secret_key_id = ? AND secret_ciphertext IS NOT NULL`
 	case "reveals":
 		query = `UPDATE reveals SET key_id = ?, payload = ? WHERE id = ? AND key_id = ? AND payload IS NOT NULL`
+	case "team_secrets":
+		query = `UPDATE team_secrets SET value_key_id = ?, value_ciphertext = ? WHERE id = ? AND value_key_id = ?`
+	case "integration_auths":
+		query = `UPDATE integration_auths SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ? AND secret_key_id = ? AND secret_ciphertext IS NOT NULL`
 	default:
 		return false, fmt.Errorf("db: reseal: unknown table %q", old.Table)
 	}

@@ -32,6 +32,9 @@ func (d *DB) CreateTeam(ctx context.Context, t *Team, audit *AuditEvent) error {
 		if err != nil {
 			return fmt.Errorf("db: insert team: %w", mapErr(err))
 		}
+		if err := d.insertDefaultEnvironments(ctx, tx, t.ID, t.CreatedAt); err != nil {
+			return err
+		}
 		return d.insertAudit(ctx, tx, audit)
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"switchboard/access"
 	"switchboard/handlers/session"
 	"switchboard/integrations"
+	"switchboard/syncs"
 	"switchboard/views"
 )
 
@@ -31,7 +32,9 @@ const (
 type Deps struct {
 	Access       *access.Service
 	Integrations *integrations.Service
-	Log          *slog.Logger
+	// Syncs is the secret-sync family (team secrets, auths, integrations).
+	Syncs *syncs.Service
+	Log   *slog.Logger
 	// BaseURL is the public URL that set-password links start with; empty
 	// means the request's own scheme and host.
 	BaseURL string

@@ -26,6 +26,9 @@ func (s *Service) RotateKeys(ctx context.Context, actor sb.Actor) (int, error) {
 		if r.Table == "reveals" {
 			aad = revealAAD(r.ID)
 		}
+		if r.AAD != "" {
+			aad = []byte(r.AAD)
+		}
 		plain, err := s.keys.Open(r.KeyID, r.Ciphertext, aad)
 		if err != nil {
 			return done, sb.Internal(fmt.Errorf("open %s %s under key %q: %w", r.Table, r.ID, r.KeyID, err))

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	sb "switchboard"
 
 	"github.com/google/uuid"
 	"switchboard/db"
@@ -48,4 +49,21 @@ func CredentialsHash(ciphertext []byte) string {
 // settings table (vendor-shaped responses such as Infisical's carry one).
 func (s *Service) OrgID(ctx context.Context) (string, error) {
 	return s.store.Setting(ctx, "org_id", uuid.NewString())
+}
+
+// ConnectionCredentials returns an Infisical app connection's app, method
+// and opened credentials, for the secret-sync family's auths that refer to a
+// connection (so rotating the connection rotates every sync using it).
+func (s *Service) ConnectionCredentials(r *Record, creds any) (app, method string, err error) {
+	var attrs struct {
+		App    string `json:"app"`
+		Method string `json:"method"`
+	}
+	if err := json.Unmarshal([]byte(r.row.Attrs), &attrs); err != nil {
+		return "", "", sb.Internal(errors.New("integrations: app connection attributes unreadable"))
+	}
+	if err := s.OpenCredentials(&r.row.Integration, creds); err != nil {
+		return "", "", sb.Internal(err)
+	}
+	return attrs.App, attrs.Method, nil
 }

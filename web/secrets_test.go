@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"switchboard/syncs/targets/standin"
 	"testing"
 
 	sb "switchboard"
@@ -256,6 +258,65 @@ func TestSecrets_NeverLeakEveryProvider(t *testing.T) {
 				}
 				if strings.Contains(dump, secret) {
 					t.Errorf("%s appears in the database dump", name)
+				}
+			}
+		})
+	}
+}
+
+// TestSecrets_NeverLeak_SecretSyncs covers the secret-sync family: secret
+// values written through the API, an auth's token, and a target failing
+// with a message that echoes the value it was sent never appear in a later
+// answer, the server log or any table.
+func TestSecrets_NeverLeak_SecretSyncs(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.New(t, d)
+			team := env.CreateTeam("payments")
+			token := env.CreateToken(team.ID, false)
+			const single, batched, authToken = "single-secret-value-0001", "batched-secret-value-0002", "glpat-never-shown-0003"
+			gl := &standin.GitLab{Token: authToken}
+			srv := httptest.NewServer(gl)
+			defer srv.Close()
+			gl.Fail(&standin.Failure{Status: http.StatusBadRequest, Message: "value " + single + " rejected for " + authToken})
+
+			var later strings.Builder
+			call := func(method, path string, body any) map[string]any {
+				resp, b, raw := env.API(method, path, token, body)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%s %s = %d %s", method, path, resp.StatusCode, raw)
+				}
+				later.WriteString(raw)
+				return b
+			}
+			call(http.MethodPost, "/api/v4/secrets/SINGLE", map[string]any{"projectId": team.ID, "environment": "dev", "secretValue": single})
+			call(http.MethodPost, "/api/v4/secrets/batch", map[string]any{"projectId": team.ID, "environment": "dev", "secrets": []map[string]any{{"secretKey": "BATCHED", "secretValue": batched}}})
+			auth := call(http.MethodPost, "/api/v1/integration-auth/access-token", map[string]any{"workspaceId": team.ID, "integration": "gitlab", "accessToken": authToken, "url": srv.URL})
+			authID := auth["integrationAuth"].(map[string]any)["id"].(string)
+			integ := call(http.MethodPost, "/api/v1/integration", map[string]any{"integrationAuthId": authID, "sourceEnvironment": "dev", "appId": "7"})
+			id := integ["integration"].(map[string]any)["id"].(string)
+			drainSyncs(t, env)
+			shown := call(http.MethodGet, "/api/v1/integration/"+id, nil)["integration"].(map[string]any)
+			if shown["isSynced"] != false || !strings.Contains(shown["syncMessage"].(string), "GitLab answered 400") {
+				t.Fatalf("a failing target left isSynced=%v syncMessage=%q", shown["isSynced"], shown["syncMessage"])
+			}
+			call(http.MethodGet, "/api/v4/secrets?projectId="+team.ID+"&environment=dev", nil)
+			call(http.MethodGet, "/api/v1/integration-auth/"+authID, nil)
+			call(http.MethodGet, "/api/v1/workspace/"+team.ID+"/integrations", nil)
+			call(http.MethodGet, "/api/v1/workspace/"+team.ID+"/authorizations", nil)
+			dump := dumpDB(t, env.Store)
+			if !strings.Contains(dump, "secret_sync.run") || !strings.Contains(later.String(), "SINGLE") {
+				t.Fatalf("no sync audit row or no secret keys in the answers: the scan would prove nothing")
+			}
+			for name, secret := range map[string]string{"secret value": single, "batched value": batched, "auth token": authToken} {
+				if strings.Contains(later.String(), secret) {
+					t.Errorf("the %s appears in a later answer", name)
+				}
+				if strings.Contains(env.Logs.String(), secret) {
+					t.Errorf("the %s appears in the server log", name)
+				}
+				if strings.Contains(dump, secret) {
+					t.Errorf("the %s appears in the database dump", name)
 				}
 			}
 		})

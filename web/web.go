@@ -25,6 +25,7 @@ import (
 	"switchboard/metrics"
 	"switchboard/secrets"
 	"switchboard/static"
+	"switchboard/syncs"
 )
 
 // Config is what the app needs to serve.
@@ -62,6 +63,10 @@ type App struct {
 	Access   *access.Service
 	Services *integrations.Service
 	Sessions *session.Store
+	// Syncs is the secret-sync family; SyncEngine runs its jobs (serve
+	// starts it; tests drive it with RunOnce).
+	Syncs      *syncs.Service
+	SyncEngine *syncs.Engine
 	// Metrics is the app's Prometheus registry and collectors.
 	Metrics *metrics.Metrics
 	// draining is set by Drain: every answer closes its connection and
@@ -115,8 +120,12 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	if cfg.Manifests != nil {
 		svc.Manifests = cfg.Manifests
 	}
+	syncSvc := syncs.New(store, keys, log)
+	syncSvc.Guard.AllowPrivate = cfg.AllowPrivateTargets
+	syncSvc.Connections = appConnections{svc}
+	syncEngine := syncSvc.NewEngine()
 	sessions := session.NewStore(keys, secure, cfg.SessionIdle, cfg.SessionAbsolute)
-	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL, "/")})
+	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Syncs: syncSvc, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL, "/")})
 
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
@@ -184,6 +193,27 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	appConns.Post("/:app/:id/disable", h.APIInfisicalDisable)
 	appConns.Post("/:app/:id/enable", h.APIInfisicalEnable)
 	appConns.Use(handlers.APIInfisicalNotFound)
+	// Infisical's secrets and legacy integrations (the secret-sync family).
+	infAuth := m.apiAuth(handlers.InfisicalAPIError, false)
+	app.Get("/api/v4/secrets", infAuth, h.APISecretsList)
+	app.Post("/api/v4/secrets/batch", infAuth, h.APISecretsBatch)
+	app.Post("/api/v4/secrets/:secretName", infAuth, h.APISecretCreate)
+	app.Patch("/api/v4/secrets/:secretName", infAuth, h.APISecretUpdate)
+	app.Delete("/api/v4/secrets/:secretName", infAuth, h.APISecretDelete)
+	app.Post("/api/v1/folders", infAuth, h.APIFolderCreate)
+	app.Post("/api/v1/workspace/:workspaceId/environments", infAuth, h.APIEnvironmentCreate)
+	app.Patch("/api/v1/workspace/:workspaceId/environments/:id", infAuth, h.APIEnvironmentUpdate)
+	app.Delete("/api/v1/workspace/:workspaceId/environments/:id", infAuth, h.APIEnvironmentDelete)
+	app.Get("/api/v1/workspace/:workspaceId/authorizations", infAuth, h.APIIntegrationAuthList)
+	app.Get("/api/v1/workspace/:workspaceId/integrations", infAuth, h.APIIntegrationList)
+	app.Post("/api/v1/integration-auth/access-token", infAuth, h.APIIntegrationAuthCreate)
+	app.Get("/api/v1/integration-auth/:id", infAuth, h.APIIntegrationAuthShow)
+	app.Delete("/api/v1/integration-auth/:id", infAuth, h.APIIntegrationAuthDelete)
+	app.Post("/api/v1/integration", infAuth, h.APIIntegrationCreate)
+	app.Get("/api/v1/integration/:id", infAuth, h.APIIntegrationShow)
+	app.Patch("/api/v1/integration/:id", infAuth, h.APIIntegrationUpdate)
+	app.Delete("/api/v1/integration/:id", infAuth, h.APIIntegrationDelete)
+	app.Post("/api/v1/integration/:id/sync", infAuth, h.APIIntegrationSync)
 	// Anchor's 1Password family: anchor-api-key header or Bearer.
 	anchorAPI := app.Group("/v1/integrations", m.apiAuthWith(handlers.AnchorAPIError, false, "anchor-api-key"))
 	anchorAPI.Post("/", h.APIAnchorCreate)
@@ -258,6 +288,18 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	// API tokens: admins manage every team's, support staff their teams'
 	// (access scopes it; another team's token is not found).
 	// Nodes: admins every team's, support staff their teams'.
+	// Secrets and secret syncs: admins every team's, support staff their teams'.
+	signedIn.Get("/secrets", h.SecretsPage)
+	signedIn.Post("/secrets", h.SecretSave)
+	signedIn.Post("/secrets/import", h.SecretImport)
+	signedIn.Post("/secrets/delete", h.SecretDelete)
+	signedIn.Get("/secret-syncs", h.SyncsPage)
+	signedIn.Post("/secret-syncs", h.SyncCreate)
+	signedIn.Post("/secret-syncs/auths", h.SyncAuthCreate)
+	signedIn.Get("/secret-syncs/:id", h.SyncShow)
+	signedIn.Post("/secret-syncs/:id/sync", h.SyncNowUI)
+	signedIn.Post("/secret-syncs/:id/active", h.SyncActive)
+	signedIn.Post("/secret-syncs/:id/delete", h.SyncDeleteUI)
 	signedIn.Get("/nodes", h.NodesPage)
 	signedIn.Post("/nodes", h.NodeCreate)
 	signedIn.Get("/tokens", h.TokensPage)
@@ -291,7 +333,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	for _, r := range app.GetRoutes(false) {
 		met.AddRoutes(r.Path)
 	}
-	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met, draining: draining}
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met, draining: draining, Syncs: syncSvc, SyncEngine: syncEngine}
 }
 
 // bodyLimit is the largest request body accepted (413 above it).

@@ -142,6 +142,8 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			"setup_url", cfg.BaseURL+"/setup/"+app.Access.SetupToken())
 	}
 	go purgeReveals(ctx, store, log)
+	app.SyncEngine.Interval = cfg.SyncInterval
+	go app.SyncEngine.Run(ctx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- app.Fiber.Listener(ln) }()

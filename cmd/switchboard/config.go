@@ -21,11 +21,13 @@ import (
 
 // Config is every setting, from flags over environment over defaults.
 type Config struct {
-	Addr            string
-	DatabaseURL     string
-	MasterKey       string
-	BaseURL         string
-	SessionIdle     time.Duration
+	Addr        string
+	DatabaseURL string
+	MasterKey   string
+	BaseURL     string
+	SessionIdle time.Duration
+	// SyncInterval is how often every active secret sync runs again (reconcile).
+	SyncInterval    time.Duration
 	SessionAbsolute time.Duration
 	LogFormat       string
 	// AllowPrivateTargets lets "Test connection" reach private addresses.
@@ -74,6 +76,7 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_OIDC_ADMIN_GROUP", "oidc-admin-group", "", "value of the groups claim that makes a just-in-time user an admin", raw["oidc-admin-group"]},
 		{"SWITCHBOARD_PASSWORD_SIGN_IN", "password-sign-in", "true", "false hides the password form (single sign-on only)", raw["password-sign-in"]},
 		{"SWITCHBOARD_METRICS_ADDR", "metrics-addr", "", "separate host:port that serves only /metrics (behind the token when one is set)", raw["metrics-addr"]},
+		{"SWITCHBOARD_SYNC_INTERVAL", "sync-interval", "10m", "how often every active secret sync runs again (reconcile)", raw["sync-interval"]},
 	}
 }
 
@@ -92,7 +95,7 @@ func (e *usageError) Error() string { return e.msg }
 // checks every value.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	raw := map[string]*string{}
-	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "metrics-token", "metrics-addr", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-client-secret-file", "oidc-provider-name", "oidc-jit", "oidc-groups-claim", "oidc-admin-group", "password-sign-in"} {
+	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "metrics-token", "metrics-addr", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-client-secret-file", "oidc-provider-name", "oidc-jit", "oidc-groups-claim", "oidc-admin-group", "password-sign-in", "sync-interval"} {
 		raw[n] = new(string)
 	}
 	cfg := &Config{}
@@ -139,7 +142,7 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, e
 		for _, d := range []struct {
 			env string
 			dst *time.Duration
-		}{{"SWITCHBOARD_SESSION_IDLE", &cfg.SessionIdle}, {"SWITCHBOARD_SESSION_ABSOLUTE", &cfg.SessionAbsolute}} {
+		}{{"SWITCHBOARD_SESSION_IDLE", &cfg.SessionIdle}, {"SWITCHBOARD_SESSION_ABSOLUTE", &cfg.SessionAbsolute}, {"SWITCHBOARD_SYNC_INTERVAL", &cfg.SyncInterval}} {
 			v, err := time.ParseDuration(val[d.env])
 			if err != nil || v < time.Minute {
 				return nil, &configError{d.env, fmt.Sprintf("%q is not a duration of at least 1m (e.g. 30m, 12h)", val[d.env])}
