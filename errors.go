@@ -133,3 +133,8 @@ func (v Validation) Err() error {
 	}
 	return &Error{Code: CodeInvalid, Message: "invalid request", Fields: map[string]string(v)}
 }
+
+// ErrInvalidText is the cause of a store refusal of text with a NUL
+// character or bytes that are not UTF-8 (the store's safety net under the
+// input middleware); it is the caller's mistake, answered 400.
+var ErrInvalidText = errors.New("text must be UTF-8 without NUL characters")

@@ -15,10 +15,13 @@ var layers = []struct {
 	rank   int
 }{
 	{"switchboard/cmd", 9},
+	{"switchboard/loadtest", 9},
 	{"switchboard/web/webtest", 8},
 	{"switchboard/web", 7},
 	{"switchboard/handlers/session", 5},
 	{"switchboard/handlers", 6},
+	{"switchboard/syncs/targets/standin", 5},
+	{"switchboard/syncs", 4},
 	{"switchboard/integrations", 4},
 	{"switchboard/access", 3},
 	{"switchboard/db/dbtest", 3},

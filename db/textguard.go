@@ -3,9 +3,9 @@ package db
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"strings"
+	sb "switchboard"
 	"unicode/utf8"
 )
 
@@ -15,7 +15,7 @@ import (
 // the store refuses them the same way on both, before the query is sent.
 // It is the safety net under the web layer's input check: a route that
 // forgets to check still answers 400, never 500, and nothing is stored.
-var ErrInvalidText = errors.New("db: text must be UTF-8 without NUL characters")
+var ErrInvalidText = sb.ErrInvalidText
 
 // CheckText reports whether s is text the store keeps: valid UTF-8 without
 // NUL. The web layer applies the same rule to every input.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
-	"switchboard/db"
 	"switchboard/views"
 )
 
@@ -43,7 +42,7 @@ func Status(code sb.Code) int {
 // input middleware: text the store refuses (NUL, invalid UTF-8) is the
 // caller's mistake, a 400, never a 500, whichever route let it through.
 func asError(err error) *sb.Error {
-	if errors.Is(err, db.ErrInvalidText) {
+	if errors.Is(err, sb.ErrInvalidText) {
 		return &sb.Error{Code: sb.CodeInvalid, Message: "invalid request: text must be UTF-8 without NUL characters"}
 	}
 	return sb.AsError(err)

@@ -24,6 +24,8 @@ import (
 
 // Keys of c.Locals set by the middleware.
 const (
+	// LocalSecretSyncs is true when the secret-sync family is served.
+	LocalSecretSyncs = "switchboard.secretSyncs"
 	LocalActor  = "switchboard.actor"
 	LocalLogger = "switchboard.log"
 )
@@ -98,6 +100,7 @@ func page(c *fiber.Ctx, status int, title, nav string, body, fragment templ.Comp
 
 func pageModel(c *fiber.Ctx, title, nav string) views.Page {
 	p := views.Page{Title: title, Nav: nav}
+	p.SecretSyncs, _ = c.Locals(LocalSecretSyncs).(bool)
 	s := session.From(c)
 	if s != nil {
 		p.CSRF = s.CSRF()

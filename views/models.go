@@ -16,6 +16,9 @@ type Page struct {
 	Viewer *Viewer
 	CSRF   string
 	Flash  []Flash
+	// SecretSyncs shows the Secrets and Secret syncs navigation (the family
+	// is served only when SWITCHBOARD_SECRET_SYNCS is on).
+	SecretSyncs bool
 }
 
 // Viewer is the signed-in user.

@@ -45,7 +45,7 @@ func seedBody(authID string) map[string]any {
 func TestAPISyncs_Seed(t *testing.T) {
 	for _, d := range dbtest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
-			env := webtest.New(t, d)
+			env := webtest.NewSyncs(t, d)
 			team := env.CreateTeam("payments")
 			token := env.CreateToken(team.ID, false)
 			gh := &standin.GitHub{Token: "ghp_seedtoken123"}
@@ -108,7 +108,7 @@ func TestAPISyncs_Seed(t *testing.T) {
 
 // TestAPISyncs_Errors: Infisical's error shapes and statuses.
 func TestAPISyncs_Errors(t *testing.T) {
-	env := webtest.New(t, "sqlite")
+	env := webtest.NewSyncs(t, "sqlite")
 	team := env.CreateTeam("payments")
 	other := env.CreateTeam("other")
 	token := env.CreateToken(team.ID, false)

@@ -271,7 +271,7 @@ func TestSecrets_NeverLeakEveryProvider(t *testing.T) {
 func TestSecrets_NeverLeak_SecretSyncs(t *testing.T) {
 	for _, d := range dbtest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
-			env := webtest.New(t, d)
+			env := webtest.NewSyncs(t, d)
 			team := env.CreateTeam("payments")
 			token := env.CreateToken(team.ID, false)
 			const single, batched, authToken = "single-secret-value-0001", "batched-secret-value-0002", "glpat-never-shown-0003"

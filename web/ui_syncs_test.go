@@ -21,7 +21,7 @@ import (
 func TestUISyncs_Flow(t *testing.T) {
 	for _, d := range dbtest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
-			env := webtest.New(t, d)
+			env := webtest.NewSyncs(t, d)
 			team := env.CreateTeam("payments")
 			env.CreateUser("admin@example.com", sb.RoleAdmin)
 			c := env.Client()

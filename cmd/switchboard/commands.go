@@ -116,7 +116,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	webCfg := web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, APIRateLimit: cfg.APIRateLimit, Manifests: manifests,
+	webCfg := web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, SecretSyncs: cfg.SecretSyncs, APIRateLimit: cfg.APIRateLimit, Manifests: manifests,
 		OIDC: cfg.OIDC, PasswordSignInOff: !cfg.PasswordSignIn}
 	if cfg.MetricsAddr == "" {
 		// Without a separate address, /metrics is on the main listener, and
@@ -142,8 +142,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			"setup_url", cfg.BaseURL+"/setup/"+app.Access.SetupToken())
 	}
 	go purgeReveals(ctx, store, log)
-	app.SyncEngine.Interval = cfg.SyncInterval
-	go app.SyncEngine.Run(ctx)
+	if cfg.SecretSyncs {
+		app.SyncEngine.Interval = cfg.SyncInterval
+		go app.SyncEngine.Run(ctx)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- app.Fiber.Listener(ln) }()

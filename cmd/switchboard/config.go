@@ -32,6 +32,8 @@ type Config struct {
 	LogFormat       string
 	// AllowPrivateTargets lets "Test connection" reach private addresses.
 	AllowPrivateTargets bool
+	// SecretSyncs serves the secret-sync family and runs its engine.
+	SecretSyncs bool
 	// APIRateLimit is the JSON API requests a minute per token; 0 is no limit
 	// (as in web.Config: one meaning end to end).
 	APIRateLimit int
@@ -62,6 +64,7 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_SESSION_IDLE", "session-idle", "2h", "sign out after this long without a request", raw["session-idle"]},
 		{"SWITCHBOARD_SESSION_ABSOLUTE", "session-absolute", "12h", "sign out this long after sign-in, active or not", raw["session-absolute"]},
 		{"SWITCHBOARD_LOG_FORMAT", "log-format", "text", "text or json", raw["log-format"]},
+		{"SWITCHBOARD_SECRET_SYNCS", "secret-syncs", "false", "serve the secret-sync family (team secrets, integration auths, syncs) and run its engine; not finished, off by default", raw["secret-syncs"]},
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
 		{"SWITCHBOARD_API_RATE_LIMIT", "api-rate-limit", strconv.Itoa(web.DefaultAPIRateLimit), "JSON API requests a minute per token (0 turns the limit off)", raw["api-rate-limit"]},
 		{"SWITCHBOARD_MANIFEST_DIR", "manifest-dir", "", "folder of extra LaunchDarkly manifest JSON files", raw["manifest-dir"]},
@@ -95,7 +98,7 @@ func (e *usageError) Error() string { return e.msg }
 // checks every value.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	raw := map[string]*string{}
-	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "metrics-token", "metrics-addr", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-client-secret-file", "oidc-provider-name", "oidc-jit", "oidc-groups-claim", "oidc-admin-group", "password-sign-in", "sync-interval"} {
+	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "metrics-token", "metrics-addr", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-client-secret-file", "oidc-provider-name", "oidc-jit", "oidc-groups-claim", "oidc-admin-group", "password-sign-in", "sync-interval", "secret-syncs"} {
 		raw[n] = new(string)
 	}
 	cfg := &Config{}
@@ -158,6 +161,11 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, e
 			return nil, &configError{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", fmt.Sprintf("%q is not true or false", val["SWITCHBOARD_ALLOW_PRIVATE_TARGETS"])}
 		}
 		cfg.AllowPrivateTargets = allow
+		syncsOn, err := strconv.ParseBool(val["SWITCHBOARD_SECRET_SYNCS"])
+		if err != nil {
+			return nil, &configError{"SWITCHBOARD_SECRET_SYNCS", fmt.Sprintf("%q is not true or false", val["SWITCHBOARD_SECRET_SYNCS"])}
+		}
+		cfg.SecretSyncs = syncsOn
 		rate, err := strconv.Atoi(val["SWITCHBOARD_API_RATE_LIMIT"])
 		if err != nil || rate < 0 {
 			return nil, &configError{"SWITCHBOARD_API_RATE_LIMIT", fmt.Sprintf("%q is not a number of requests a minute (0 turns the limit off)", val["SWITCHBOARD_API_RATE_LIMIT"])}

@@ -257,3 +257,9 @@ func (e *Env) API(method, path, token string, body any) (*http.Response, map[str
 	json.Unmarshal(b, &m)
 	return resp, m, string(b)
 }
+
+// NewSyncs is New with the secret-sync family served (web.Config.SecretSyncs).
+func NewSyncs(tb testing.TB, d db.Dialect) *Env {
+	tb.Helper()
+	return NewWith(tb, d, func(c *web.Config) { c.SecretSyncs = true })
+}
