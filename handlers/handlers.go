@@ -26,8 +26,8 @@ import (
 const (
 	// LocalSecretSyncs is true when the secret-sync family is served.
 	LocalSecretSyncs = "switchboard.secretSyncs"
-	LocalActor  = "switchboard.actor"
-	LocalLogger = "switchboard.log"
+	LocalActor       = "switchboard.actor"
+	LocalLogger      = "switchboard.log"
 )
 
 // Deps are what the handlers consume.
