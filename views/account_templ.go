@@ -42,7 +42,7 @@ func Account(v AccountView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"grid gap-6 lg:grid-cols-2\"><section class=\"card\"><div class=\"card-body\"><h2 class=\"mb-4 font-semibold text-gray-900\">Change password</h2><form method=\"post\" action=\"/account/password\" class=\"space-y-4\" data-testid=\"password-form\"><input type=\"text\" name=\"username\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"grid grid-cols-1 gap-6 lg:grid-cols-2\"><section class=\"card\"><div class=\"card-body\"><h2 class=\"mb-4 font-semibold text-gray-900 dark:text-gray-100\">Change password</h2><form method=\"post\" action=\"/account/password\" class=\"space-y-4\" data-testid=\"password-form\"><input type=\"text\" name=\"username\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -153,7 +153,7 @@ func Account(v AccountView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<button type=\"submit\" class=\"btn btn-primary\" data-testid=\"change-password\">Change password</button></form></div></section><section class=\"card\"><div class=\"card-body space-y-4\"><div><h2 class=\"mb-1 font-semibold text-gray-900\">Role</h2><p class=\"text-sm\" data-testid=\"account-role\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<button type=\"submit\" class=\"btn btn-primary\" data-testid=\"change-password\">Change password</button></form></div></section><section class=\"card\"><div class=\"card-body space-y-4\"><div><h2 class=\"mb-1 font-semibold text-gray-900 dark:text-gray-100\">Role</h2><p class=\"text-sm\" data-testid=\"account-role\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -171,7 +171,7 @@ func Account(v AccountView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if len(v.Teams) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"mt-1 text-sm text-gray-600\" data-testid=\"account-teams\">Teams: ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"mt-1 text-sm text-gray-600 dark:text-gray-300\" data-testid=\"account-teams\">Teams: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -206,7 +206,7 @@ func Account(v AccountView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</div><div><h2 class=\"mb-1 font-semibold text-gray-900\">Sessions</h2><p class=\"hint mb-3\">Signs you out in every browser, this one too: use it after signing in on a shared or lost device.</p><form method=\"post\" action=\"/sign-out-everywhere\" data-testid=\"sign-out-everywhere-form\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</div><div><h2 class=\"mb-1 font-semibold text-gray-900 dark:text-gray-100\">Sessions</h2><p class=\"hint mb-3\">Signs you out in every browser, this one too: use it after signing in on a shared or lost device.</p><form method=\"post\" action=\"/sign-out-everywhere\" data-testid=\"sign-out-everywhere-form\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

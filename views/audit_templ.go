@@ -335,7 +335,7 @@ func Audit(v AuditView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</div></div><div class=\"flex items-center gap-3 border-t border-gray-200 px-4 py-3 sm:px-6\"><button type=\"submit\" class=\"btn btn-primary btn-sm\" data-testid=\"audit-apply\">Filter</button> <a href=\"/audit\" class=\"btn btn-secondary btn-sm\">Clear</a> <span class=\"ml-auto text-sm text-gray-600\">Export the filtered events:</span> <a href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</div></div><div class=\"flex items-center gap-3 border-t border-gray-200 dark:border-gray-700 px-4 py-3 sm:px-6\"><button type=\"submit\" class=\"btn btn-primary btn-sm\" data-testid=\"audit-apply\">Filter</button> <a href=\"/audit\" class=\"btn btn-secondary btn-sm\">Clear</a> <span class=\"ml-auto text-sm text-gray-600 dark:text-gray-300\">Export the filtered events:</span> <a href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -366,12 +366,12 @@ func Audit(v AuditView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if len(v.Rows) == 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<div class=\"empty-state\" data-testid=\"empty-audit\"><p class=\"font-medium text-gray-900\">No events</p><p class=\"mt-1 text-sm text-gray-500\">Nothing matches these filters.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<div class=\"empty-state\" data-testid=\"empty-audit\"><p class=\"font-medium text-gray-900 dark:text-gray-100\">No events</p><p class=\"mt-1 text-sm text-gray-500 dark:text-gray-400\">Nothing matches these filters.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<div class=\"card overflow-x-auto\"><table class=\"table\" data-testid=\"audit-table\"><thead><tr><th>Time</th><th>Actor</th><th>Team</th><th>Action</th><th>Target</th><th>IP</th><th>User agent</th><th>Details</th></tr></thead> <tbody id=\"audit-rows\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<div class=\"card overflow-x-auto\" tabindex=\"0\"><table class=\"table\" data-testid=\"audit-table\"><thead><tr><th>Time</th><th>Actor</th><th>Team</th><th>Action</th><th>Target</th><th>IP</th><th>User agent</th><th>Details</th></tr></thead> <tbody id=\"audit-rows\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -425,14 +425,14 @@ func AuditRows(v AuditView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</td><td><span class=\"text-gray-500\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</td><td><span class=\"text-gray-500 dark:text-gray-400\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var23 string
 			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(r.ActorType)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/audit.templ`, Line: 105, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/audit.templ`, Line: 105, Col: 67}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 			if templ_7745c5c3_Err != nil {
@@ -445,7 +445,7 @@ func AuditRows(v AuditView) templ.Component {
 			var templ_7745c5c3_Var24 string
 			templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(r.Actor)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/audit.templ`, Line: 105, Col: 67}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/audit.templ`, Line: 105, Col: 86}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 			if templ_7745c5c3_Err != nil {
@@ -574,7 +574,7 @@ func AuditRows(v AuditView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "\" hx-target=\"closest tr\" hx-swap=\"outerHTML\" class=\"font-medium text-indigo-600 hover:text-indigo-500\" data-testid=\"audit-older\">Older events</a></td></tr>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "\" hx-target=\"closest tr\" hx-swap=\"outerHTML\" class=\"font-medium text-indigo-600 dark:text-indigo-400 hover:text-indigo-500 dark:hover:text-indigo-300\" data-testid=\"audit-older\">Older events</a></td></tr>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

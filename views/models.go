@@ -80,6 +80,14 @@ func navClass(p Page, name string) string {
 	return "nav-link"
 }
 
+// navCurrent marks the current section's link for screen readers.
+func navCurrent(p Page, name string) string {
+	if p.Nav == name {
+		return "page"
+	}
+	return ""
+}
+
 // FormatTime renders a time for tables: UTC, to the minute.
 func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
