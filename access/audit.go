@@ -49,6 +49,9 @@ type AuditPage struct {
 	Events []db.AuditEvent
 	// NextCursor fetches the older events; empty on the last page.
 	NextCursor string
+	// TargetNames names the page's targets that still exist, by
+	// "type/id" (the console shows a name and a link instead of an id).
+	TargetNames map[string]string
 }
 
 // AuditEvents returns one page of the audit events actor may see: admins
@@ -76,6 +79,15 @@ func (s *Service) AuditEvents(ctx context.Context, actor sb.Actor, q AuditQuery)
 		page.NextCursor = EncodeAuditCursor(last.At, last.ID)
 	}
 	page.Events = events
+	ids := map[string][]string{}
+	for _, e := range events {
+		if e.TargetID != "" && isUUID(e.TargetID) {
+			ids[e.TargetType] = append(ids[e.TargetType], e.TargetID)
+		}
+	}
+	if page.TargetNames, err = s.store.AuditTargetNames(ctx, ids); err != nil {
+		return nil, sb.Internal(err)
+	}
 	return page, nil
 }
 

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -165,6 +164,11 @@ func TestBrowser_ConsoleLayoutFocusDarkAxe(t *testing.T) {
 				for _, problem := range run(p, "layout of "+where, chromedp.Evaluate[[]string](layoutProblems)) {
 					t.Errorf("%s: %s", where, problem)
 				}
+				if vp.name == "laptop" && pg.name == "audit" {
+					if !p.truthy(`(() => { const c = document.querySelector('[data-testid="audit-table"]').parentElement; return c.scrollWidth <= c.clientWidth; })()`) {
+						t.Errorf("%s: the audit table is wider than its card", where)
+					}
+				}
 				if scheme == "dark" {
 					for _, problem := range run(p, "palette of "+where, chromedp.Evaluate[[]string](lightBackgrounds)) {
 						t.Errorf("%s: dark scheme: %s", where, problem)
@@ -182,7 +186,105 @@ func TestBrowser_ConsoleLayoutFocusDarkAxe(t *testing.T) {
 			}
 		}
 	}
+	p.do("back to a laptop in the light scheme", func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 1280, Height: 800, DeviceScaleFactor: 1})
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err = chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}})
+		return chromedp.Void{}, err
+	})
+	checkAuditNames(t, p)
+	checkDialogs(t, p, pages)
+	checkThemeToggle(t, p)
 	p.wantNoConsoleErrors()
+}
+
+// checkDialogs opens each confirmation that ends something and checks that
+// it opens with the focus on Cancel, and that Delete wants the name typed.
+func checkDialogs(t *testing.T, p *tab, pages []consolePage) {
+	t.Helper()
+	paths := map[string]string{}
+	for _, pg := range pages {
+		paths[pg.name] = pg.path
+	}
+	for _, d := range []struct{ page, button string }{
+		{"integration", "delete"},
+		{"integration", "disable"},
+		{"tokens", "revoke-token"},
+		{"user", "disable"},
+	} {
+		where := d.page + " " + d.button
+		p.open(where, paths[d.page], 200)
+		p.do("open "+where, chromedp.Click(testID(d.button)))
+		p.waitFor(where+" dialog open", `(document.querySelector('dialog[data-confirm-dialog]') || {}).open === true`)
+		if got := run(p, "focus in "+where, chromedp.Evaluate[string](`document.activeElement.getAttribute('data-testid') || document.activeElement.tagName`)); got != "cancel" {
+			t.Errorf("%s: the dialog opens with the focus on %q, want Cancel", where, got)
+		}
+		if d.button == "delete" {
+			if !p.truthy(`!!document.querySelector('dialog[data-confirm-dialog] [data-testid="confirm-name"]')`) {
+				t.Errorf("%s: the dialog does not ask for the name", where)
+			} else {
+				if p.truthy(`document.querySelector('dialog[data-confirm-dialog] form').checkValidity()`) {
+					t.Errorf("%s: the form may be sent without the name typed", where)
+				}
+				p.do("type a wrong name", chromedp.SendKeys(chromedp.CSS(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`), "Production AP"))
+				if p.truthy(`document.querySelector('dialog[data-confirm-dialog] form').checkValidity()`) {
+					t.Errorf("%s: a wrong name is accepted", where)
+				}
+				p.do("finish the name", chromedp.SendKeys(chromedp.CSS(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`), "I"))
+				if !p.truthy(`document.querySelector('dialog[data-confirm-dialog] form').checkValidity()`) {
+					t.Errorf("%s: the exact name is refused", where)
+				}
+			}
+		}
+		p.do("cancel "+where, chromedp.Click(chromedp.CSS(`dialog[data-confirm-dialog] [data-testid="cancel"]`)))
+		p.waitFor(where+" dialog closed", `document.querySelector('dialog[data-confirm-dialog]') === null`)
+	}
+}
+
+// checkAuditNames checks that the audit log names targets (with a link to
+// the integration that still exists) and teams by their names.
+func checkAuditNames(t *testing.T, p *tab) {
+	t.Helper()
+	p.open("audit log", "/audit", 200)
+	links := p.texts(testIDSel("audit-target-link"))
+	if !strings.Contains(links, "Production API") {
+		t.Errorf("the audit log's target links are %q, want the integration's name Production API", links)
+	}
+	if href := p.attr(`a[data-testid="audit-target-link"][href^="/integrations/"]`, "href"); href == "" {
+		t.Errorf("the integration target has no link to its page")
+	}
+	if teams := p.texts(`[data-testid="audit-row"] td:nth-child(3)`); !strings.Contains(teams, "Payments") || strings.Contains(teams, "payments") {
+		t.Errorf("the audit log's team column reads %q, want team names (Payments), not slugs", teams)
+	}
+}
+
+// checkThemeToggle switches to the dark palette with the header's toggle
+// and checks that the choice outlives a reload (set before first paint by
+// a script in <head> that is neither deferred nor async).
+func checkThemeToggle(t *testing.T, p *tab) {
+	t.Helper()
+	bg := `getComputedStyle(document.documentElement).backgroundColor`
+	p.open("integrations for the toggle", "/integrations", 200)
+	light := run(p, "light background", chromedp.Evaluate[string](bg))
+	p.do("toggle to dark", chromedp.Click(testID("theme-toggle")))
+	dark := run(p, "dark background", chromedp.Evaluate[string](bg))
+	if dark == light {
+		t.Errorf("the theme toggle left the background at %s", light)
+	}
+	p.open("integrations after a reload", "/integrations", 200)
+	if got := run(p, "background after a reload", chromedp.Evaluate[string](bg)); got != dark {
+		t.Errorf("after a reload the background is %s, want the chosen dark %s", got, dark)
+	}
+	if !p.truthy(`(() => { const s = document.querySelector('head script[src="/static/js/theme.js"]'); return !!s && !s.defer && !s.async; })()`) {
+		t.Errorf("theme.js is not a blocking script in <head>: the saved palette would flash")
+	}
+	p.do("toggle back to light", chromedp.Click(testID("theme-toggle")))
+	if got := run(p, "background toggled back", chromedp.Evaluate[string](bg)); got != light {
+		t.Errorf("toggling back gives background %s, want %s", got, light)
+	}
 }
 
 // checkFocusRings tabs through the page and fails on a link or button that
@@ -236,7 +338,10 @@ func seedConsole(t *testing.T, env *webtest.Env) []consolePage {
 	}
 	ldID, _ := m["_id"].(string)
 	_ = admin
-	_ = json.Valid
+	tokens, err := env.App.Access.Tokens(context.Background(), sb.Actor{Role: sb.RoleAdmin, Email: "test"}, team.ID)
+	if err != nil || len(tokens) == 0 {
+		t.Fatalf("list the tokens: %v", err)
+	}
 	return []consolePage{
 		{"integrations", "/integrations"},
 		{"integration-new", "/integrations/new"},
@@ -255,7 +360,7 @@ func seedConsole(t *testing.T, env *webtest.Env) []consolePage {
 		{"team", "/teams/" + team.ID},
 		{"users", "/users"},
 		{"user", "/users/" + member.ID},
+		{"user-confirm-disable", "/users/" + member.ID + "/confirm/disable"},
+		{"token-confirm-revoke", "/tokens/" + tokens[0].ID + "/confirm/revoke"},
 	}
 }
-
-var _ = strings.Contains
