@@ -6,6 +6,8 @@ package views
 import (
 	"strconv"
 	"time"
+
+	"github.com/a-h/templ"
 )
 
 // Page is what the layout needs on every page.
@@ -47,6 +49,15 @@ func inputClass(e Errors, field string) string {
 		return "input input-error"
 	}
 	return "input"
+}
+
+// errAttrs ties an invalid field to its message for screen readers: the
+// message FieldError renders has the id field+"-error".
+func errAttrs(e Errors, field string) templ.Attributes {
+	if !e.Has(field) {
+		return nil
+	}
+	return templ.Attributes{"aria-invalid": "true", "aria-describedby": field + "-error"}
 }
 
 func flashClass(kind string) string {

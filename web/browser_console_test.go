@@ -196,6 +196,7 @@ func TestBrowser_ConsoleLayoutFocusDarkAxe(t *testing.T) {
 		return chromedp.Void{}, err
 	})
 	checkAuditNames(t, p)
+	checkRefusedSave(t, p)
 	checkDialogs(t, p, pages)
 	checkThemeToggle(t, p)
 	p.wantNoConsoleErrors()
@@ -235,12 +236,48 @@ func checkDialogs(t *testing.T, p *tab, pages []consolePage) {
 				}
 				p.do("finish the name", chromedp.SendKeys(chromedp.CSS(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`), "I"))
 				if !p.truthy(`document.querySelector('dialog[data-confirm-dialog] form').checkValidity()`) {
-					t.Errorf("%s: the exact name is refused", where)
+					t.Errorf("%s: the exact name is refused (typed %q, pattern %q)", where,
+						p.value(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`), p.attr(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`, "pattern"))
 				}
 			}
 		}
 		p.do("cancel "+where, chromedp.Click(chromedp.CSS(`dialog[data-confirm-dialog] [data-testid="cancel"]`)))
 		p.waitFor(where+" dialog closed", `document.querySelector('dialog[data-confirm-dialog]') === null`)
+	}
+}
+
+// checkRefusedSave sends the LaunchDarkly form (below the nine provider
+// cards) without its API key and checks that the error summary is focused
+// and on screen, and that each invalid field is marked and described by
+// its message.
+func checkRefusedSave(t *testing.T, p *tab) {
+	t.Helper()
+	p.open("Datadog form", "/integrations/new/launchdarkly?integrationKey=datadog", 200)
+	p.do("fill the name only",
+		chromedp.SetAttributeValue(chromedp.CSS("form[data-ld-form]"), "novalidate", ""),
+		chromedp.SendKeys(testID("name-input"), "Refused save"),
+	)
+	p.follow("save without the API key", http.StatusUnprocessableEntity, chromedp.Click(testID("save")))
+	p.waitFor("the error summary", `!!document.querySelector('[data-testid="form-error"]')`)
+	if got := run(p, "the focus", chromedp.Evaluate[string](`document.activeElement.getAttribute('data-testid') || document.activeElement.tagName`)); got != "form-error" {
+		t.Errorf("after a refused save the focus is on %q, want the error summary", got)
+	}
+	if !p.truthy(`(() => { const r = document.querySelector('[data-testid="form-error"]').getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })()`) {
+		t.Errorf("after a refused save the error summary is not on screen")
+	}
+	problems := run(p, "the invalid fields", chromedp.Evaluate[[]string](`(() => {
+	  const out = [];
+	  const errs = document.querySelectorAll('.field-error');
+	  if (!errs.length) out.push('no field error shown');
+	  for (const e of errs) {
+	    const f = document.querySelector('[aria-describedby~="' + e.id + '"]');
+	    if (!f) { out.push('message ' + e.id + ' describes no field'); continue; }
+	    if (f.getAttribute('aria-invalid') !== 'true') out.push(f.name + ' is not aria-invalid');
+	  }
+	  return out;
+	})()`))
+	for _, pr := range problems {
+		t.Errorf("after a refused save: %s", pr)
 	}
 }
 

@@ -234,6 +234,20 @@
     }
   });
 
+  // ---- Error summary after a refused save -------------------------------
+  //
+  // A full page has the summary autofocused; a form that htmx re-rendered
+  // gets the same here, so focus and scroll land on what went wrong.
+
+  document.addEventListener('htmx:afterSettle', function (event) {
+    var target = event.detail && event.detail.target;
+    var summary = target && target.querySelector && target.querySelector('[data-error-summary]');
+    if (summary) {
+      summary.focus();
+      summary.scrollIntoView({ block: 'center' });
+    }
+  });
+
   // ---- Colour scheme toggle ----------------------------------------------
 
   function darkNow() {
