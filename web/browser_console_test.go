@@ -230,11 +230,11 @@ func checkDialogs(t *testing.T, p *tab, pages []consolePage) {
 				if p.truthy(`document.querySelector('dialog[data-confirm-dialog] form').checkValidity()`) {
 					t.Errorf("%s: the form may be sent without the name typed", where)
 				}
-				p.do("type a wrong name", chromedp.SendKeys(chromedp.CSS(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`), "Production AP"))
+				p.do("type a wrong name", chromedp.Evaluate[chromedp.Void](`document.querySelector('dialog[data-confirm-dialog] [data-testid="confirm-name"]').value = 'Production AP'`))
 				if p.truthy(`document.querySelector('dialog[data-confirm-dialog] form').checkValidity()`) {
 					t.Errorf("%s: a wrong name is accepted", where)
 				}
-				p.do("finish the name", chromedp.SendKeys(chromedp.CSS(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`), "I"))
+				p.do("type the name", chromedp.Evaluate[chromedp.Void](`document.querySelector('dialog[data-confirm-dialog] [data-testid="confirm-name"]').value = 'Production API'`))
 				if !p.truthy(`document.querySelector('dialog[data-confirm-dialog] form').checkValidity()`) {
 					t.Errorf("%s: the exact name is refused (typed %q, pattern %q)", where,
 						p.value(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`), p.attr(`dialog[data-confirm-dialog] [data-testid="confirm-name"]`, "pattern"))
