@@ -39,6 +39,13 @@ type Service struct {
 	log   *slog.Logger
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// SessionIdle and SessionAbsolute are the browser session limits, so
+	// the sessions list leaves out the ones that timed out (0: no limit).
+	SessionIdle, SessionAbsolute time.Duration
+	// OIDC is single sign-on, nil when it is not configured.
+	OIDC *OIDC
+	// PasswordSignInOff turns password sign-in off (single sign-on only).
+	PasswordSignInOff bool
 }
 
 // New returns a Service.

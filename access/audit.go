@@ -38,7 +38,8 @@ var AuditActions = []string{
 	"team.create", "team.member_add", "node.create", "token.create",
 	"integration.create", "integration.update", "integration.rotate", "integration.disable", "integration.enable",
 	"integration.test", "integration.revoke", "integration.delete", "token.revoke",
-	"reveal.create", "reveal.show", "keys.rotate",
+	"reveal.create", "reveal.show", "keys.rotate", "session.end", "session.end_all",
+	"user.two_factor_enable", "user.two_factor", "user.two_factor_failed", "settings.two_factor_policy",
 }
 
 // DefaultAuditLimit is the page size when a query names none.

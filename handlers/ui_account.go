@@ -28,6 +28,14 @@ func (h *Handlers) renderAccount(c *fiber.Ctx, status int, errs views.Errors) er
 		}
 		slices.Sort(v.Teams)
 	}
+	sessions, err := h.accountSessions(c)
+	if err != nil {
+		return uiError(c, err)
+	}
+	v.Sessions = sessions
+	if v.TwoFactor, err = h.twoFactorSection(c); err != nil {
+		return uiError(c, err)
+	}
 	return page(c, status, "Your account", "account", views.Account(v), nil)
 }
 

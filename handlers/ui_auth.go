@@ -18,6 +18,7 @@ func (h *Handlers) SignInPage(c *fiber.Ctx) error {
 		return c.Redirect("/integrations", fiber.StatusSeeOther)
 	}
 	f := views.SignInForm{Next: c.Query("next")}
+	h.signInOptions(&f)
 	if need, err := h.Access.NeedsSetup(c.UserContext()); err == nil && need {
 		f.Setup = true
 	}
@@ -32,6 +33,9 @@ type signInForm struct {
 
 // SignIn checks the password and starts a new session.
 func (h *Handlers) SignIn(c *fiber.Ctx) error {
+	if h.Access.PasswordSignInOff {
+		return NotFoundPage(c)
+	}
 	var f signInForm
 	if err := h.decodeForm(c, &f); err != nil {
 		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
@@ -43,7 +47,12 @@ func (h *Handlers) SignIn(c *fiber.Ctx) error {
 			return uiError(c, err)
 		}
 		status := Status(e.Code)
-		return page(c, status, "Sign in", "", views.SignIn(views.Page{CSRF: csrf(c)}, views.SignInForm{Email: f.Email, Next: f.Next, Error: capitalise(e.Message) + "."}), nil)
+		form := views.SignInForm{Email: f.Email, Next: f.Next, Error: capitalise(e.Message) + "."}
+		h.signInOptions(&form)
+		return page(c, status, "Sign in", "", views.SignIn(views.Page{CSRF: csrf(c)}, form), nil)
+	}
+	if done, err := h.startSecondFactor(c, u.ID, u.Role, f.Next); done {
+		return err
 	}
 	session.From(c).SignIn(u.ID, u.SessionGeneration, h.Access.Now())
 	return redirect(c, safeNext(f.Next))

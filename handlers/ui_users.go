@@ -38,6 +38,9 @@ func (h *Handlers) renderUsers(c *fiber.Ctx, status int, v views.UsersView) erro
 		return uiError(c, err)
 	}
 	v.CSRF, v.Teams = csrf(c), opts
+	if v.Policy, err = h.twoFactorPolicy(c); err != nil {
+		return uiError(c, err)
+	}
 	for _, u := range users {
 		item := views.UserItem{ID: u.ID, Email: u.Email, Role: u.Role, Disabled: u.DisabledAt != nil, PasswordSet: u.PasswordSet, CreatedAt: u.CreatedAt}
 		for _, id := range u.TeamIDs {
@@ -112,6 +115,9 @@ func (h *Handlers) renderUser(c *fiber.Ctx, status int, form *userForm, errs vie
 	}
 	if form != nil {
 		v.Role, v.TeamIDs = form.Role, form.Teams
+	}
+	if v.Sessions, err = h.sessionsView(c, u.ID, "/users/"+u.ID+"/sessions/", "/users/"+u.ID+"/sessions/end"); err != nil {
+		return uiError(c, err)
 	}
 	return page(c, status, u.Email, "users", views.User(v), nil)
 }

@@ -128,6 +128,20 @@ func (f *mxFix) reveal(role string) string {
 	return id
 }
 
+// session signs a fresh support user in and returns the user and the id
+// of its session row.
+func (f *mxFix) session() (*db.User, string) {
+	u := f.user(sb.RoleSupport)
+	c := f.env.Client()
+	c.SignIn(u.Email)
+	var id string
+	x := f.env.Store.SQLX()
+	if err := x.GetContext(context.Background(), &id, x.Rebind(`SELECT id FROM user_sessions WHERE user_id = ?`), u.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	return u, id
+}
+
 // mxReq is one request of a row: a path and, for writes, a body.
 type mxReq struct {
 	path string
@@ -293,6 +307,30 @@ func mxRows() []mxRow {
 			return url.Values{"current": {"not the password"}, "password": {"a new long password"}, "confirm": {"a new long password"}}
 		}), map[string]int{mxAnon: 303, mxAdmin: 422, mxOwn: 422}},
 		{"POST", "/sign-out-everywhere", func(*mxFix, string) mxReq { return mxReq{path: "/sign-out-everywhere", fresh: true} }, map[string]int{mxAnon: 303, mxAdmin: 303, mxOwn: 303}},
+		{"POST", "/account/sessions/:id/end", func(f *mxFix, _ string) mxReq {
+			_, id := f.session()
+			return mxReq{path: "/account/sessions/" + id + "/end"}
+		}, map[string]int{mxAnon: 303, mxAdmin: 404, mxOwn: 404}},
+		{"GET", "/account/two-factor", at("/account/two-factor"), uiPage},
+		{"POST", "/account/two-factor", withForm(at("/account/two-factor"), func(*mxFix, string) url.Values { return url.Values{"code": {"000000"}} }),
+			map[string]int{mxAnon: 303, mxAdmin: 422, mxOwn: 422}},
+		{"POST", "/users/two-factor-policy", withForm(at("/users/two-factor-policy"), func(*mxFix, string) url.Values { return url.Values{"required": {"false"}} }), uiAdminAct},
+		{"POST", "/users/:id/sessions/end", func(f *mxFix, _ string) mxReq {
+			u, _ := f.session()
+			return mxReq{path: "/users/" + u.ID + "/sessions/end"}
+		}, uiAdminAct},
+		{"POST", "/users/:id/sessions/:session/end", func(f *mxFix, _ string) mxReq {
+			u, id := f.session()
+			return mxReq{path: "/users/" + u.ID + "/sessions/" + id + "/end"}
+		}, uiAdminAct},
+		// Sign-in steps: without a pending sign-in they go back to sign-in;
+		// single sign-on is not configured here, so its routes do not exist.
+		{"GET", "/sign-in/two-factor", at("/sign-in/two-factor"), map[string]int{mxAnon: 303}},
+		{"POST", "/sign-in/two-factor", withForm(at("/sign-in/two-factor"), func(*mxFix, string) url.Values { return url.Values{"code": {"000000"}} }), map[string]int{mxAnon: 303}},
+		{"GET", "/sign-in/two-factor/enrol", at("/sign-in/two-factor/enrol"), map[string]int{mxAnon: 303}},
+		{"POST", "/sign-in/two-factor/enrol", withForm(at("/sign-in/two-factor/enrol"), func(*mxFix, string) url.Values { return url.Values{"code": {"000000"}} }), map[string]int{mxAnon: 303}},
+		{"GET", "/sign-in/oidc", at("/sign-in/oidc"), map[string]int{mxAnon: 404}},
+		{"GET", "/sign-in/oidc/callback", at("/sign-in/oidc/callback?state=x&code=y"), map[string]int{mxAnon: 404}},
 		{"GET", "/set-password/:token", at("/set-password/sbp_not-a-token"), map[string]int{mxAnon: 404}},
 		{"POST", "/set-password/:token", at("/set-password/sbp_not-a-token"), map[string]int{mxAnon: 404}},
 		{"POST", "/teams/:id/nodes", withForm(func(f *mxFix, role string) mxReq { return mxReq{path: "/teams/" + f.team(role).ID + "/nodes"} },

@@ -14,6 +14,7 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/handlers"
+	"switchboard/metrics"
 	"switchboard/secrets"
 	"switchboard/web/session"
 )
@@ -26,6 +27,17 @@ type middleware struct {
 	secure   bool
 	// limiter counts API requests per token (nil or limit 0: no limit).
 	limiter *rateLimiter
+	metrics *metrics.Metrics
+}
+
+// observe records every request's route pattern, status and latency. It
+// runs outside requestLog, which has turned any error into the final
+// status by the time it returns.
+func (m *middleware) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	m.metrics.Observe(c.Method(), c.Route().Path, c.Response().StatusCode(), time.Since(start))
+	return err
 }
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -94,15 +106,23 @@ func (m *middleware) refuseEncodedBodies(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// session loads the cookie session and the signed-in user, and saves the
-// cookie after the handler when it changed.
+// session loads the cookie session and the signed-in user (whose session
+// row must be live), and after the handler records what happened to the
+// session (a sign-in starts a row, a sign-out ends it, a re-issue moves it)
+// and saves the cookie when it changed. If the row cannot be written the
+// answer is a 500 without the new cookie: a session is never handed out
+// without the row that lets it be ended.
 func (m *middleware) session(c *fiber.Ctx) error {
 	s := m.sessions.Load(c)
+	live := ""
 	if uid := s.UserID(); uid != "" {
-		actor, err := m.access.ActorForSession(c.UserContext(), uid, s.Generation(), handlers.Meta(c))
+		ref := access.SessionRef{UserID: uid, Generation: s.Generation(), SID: s.SID()}
+		actor, rowID, err := m.access.SessionActor(c.UserContext(), ref, handlers.Meta(c))
 		switch {
 		case err == nil:
 			c.Locals(handlers.LocalActor, actor)
+			c.Locals(handlers.LocalSessionID, rowID)
+			live = ref.SID
 		case sb.ErrorCode(err) == sb.CodeUnauthorized:
 			s.SignOut()
 			s.Expired = true
@@ -111,10 +131,39 @@ func (m *middleware) session(c *fiber.Ctx) error {
 		}
 	}
 	err := c.Next()
+	if rerr := m.recordSession(c, s, live); rerr != nil {
+		c.Response().Header.Del(fiber.HeaderLocation)
+		c.Response().Header.Del("HX-Redirect")
+		c.Response().ResetBody()
+		return rerr
+	}
 	if serr := m.sessions.Save(c, s); serr != nil {
 		handlers.Logger(c).Error("save session", "err", serr)
 	}
 	return err
+}
+
+// recordSession keeps the session rows in step with the cookie: live is
+// the session id that was valid when the request arrived.
+func (m *middleware) recordSession(c *fiber.Ctx, s *session.Session, live string) error {
+	ctx, meta := c.UserContext(), handlers.Meta(c)
+	cur := s.SID()
+	if cur == "" {
+		// Signed out (or timed out on arrival): end the row, so a copy of
+		// the cookie is signed out too.
+		return m.access.EndSessionByCookie(ctx, s.LoadedSID())
+	}
+	if cur == live {
+		return nil
+	}
+	ref := access.SessionRef{UserID: s.UserID(), Generation: s.Generation(), SID: cur}
+	if live != "" && !s.SignedInNow() {
+		return m.access.ReissueSession(ctx, live, ref, meta)
+	}
+	if err := m.access.EndSessionByCookie(ctx, s.LoadedSID()); err != nil {
+		return err
+	}
+	return m.access.StartSession(ctx, ref, meta)
 }
 
 // csrf checks every state-changing browser request: the session's token in

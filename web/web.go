@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/handlers"
 	"switchboard/integrations"
+	"switchboard/metrics"
 	"switchboard/secrets"
 	"switchboard/static"
 	"switchboard/web/session"
@@ -39,6 +41,16 @@ type Config struct {
 	// Manifests are the LaunchDarkly integrations offered; nil means the
 	// shipped ones.
 	Manifests *integrations.ManifestSet
+	// OIDC, when its Issuer is set, turns on single sign-on (RedirectURL
+	// defaults to BaseURL/sign-in/oidc/callback).
+	OIDC access.OIDCConfig
+	// PasswordSignInOff hides the password form and refuses password
+	// sign-ins (single sign-on only).
+	PasswordSignInOff bool
+	// MetricsToken, when set, serves GET /metrics on this app to requests
+	// with "Authorization: Bearer <MetricsToken>"; empty means no /metrics
+	// route here (a separate metrics address may serve App.Metrics).
+	MetricsToken string
 }
 
 // App is the assembled application.
@@ -47,6 +59,8 @@ type App struct {
 	Access   *access.Service
 	Services *integrations.Service
 	Sessions *session.Store
+	// Metrics is the app's Prometheus registry and collectors.
+	Metrics *metrics.Metrics
 }
 
 // New assembles the app over an open, migrated store.
@@ -59,6 +73,14 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	}
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
 	acc := access.New(store, keys, log)
+	acc.SessionIdle, acc.SessionAbsolute = cfg.SessionIdle, cfg.SessionAbsolute
+	if cfg.OIDC.Issuer != "" {
+		if cfg.OIDC.RedirectURL == "" {
+			cfg.OIDC.RedirectURL = strings.TrimRight(cfg.BaseURL, "/") + "/sign-in/oidc/callback"
+		}
+		acc.EnableOIDC(cfg.OIDC)
+	}
+	acc.PasswordSignInOff = cfg.PasswordSignInOff
 	svc := integrations.New(store, keys, log)
 	svc.Guard.AllowPrivate = cfg.AllowPrivateTargets
 	if cfg.Manifests != nil {
@@ -77,7 +99,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(log),
 	})
-	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store}
+	met := metrics.New(store.SQLX().DB)
+	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store, metrics: met}
 	switch {
 	case cfg.APIRateLimit == 0:
 		m.limiter = &rateLimiter{store: store, limit: DefaultAPIRateLimit}
@@ -85,7 +108,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
 
-	app.Use(m.requestLog, m.securityHeaders, m.refuseEncodedBodies)
+	app.Use(m.observe, m.requestLog, m.securityHeaders, m.refuseEncodedBodies)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
@@ -96,6 +119,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		}
 		return c.SendString("ok")
 	})
+	if cfg.MetricsToken != "" {
+		app.Get("/metrics", adaptor.HTTPHandler(met.Handler(cfg.MetricsToken)))
+	}
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 300}))
 	app.Get("/openapi.json", handlers.OpenAPI)
 
@@ -155,6 +181,12 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	ui.Get("/sign-in", h.SignInPage)
 	ui.Post("/sign-in", h.SignIn)
 	ui.Post("/sign-out", h.SignOut)
+	ui.Get("/sign-in/oidc", h.OIDCStart)
+	ui.Get("/sign-in/oidc/callback", h.OIDCCallback)
+	ui.Get("/sign-in/two-factor", h.TwoFactorPage)
+	ui.Post("/sign-in/two-factor", h.TwoFactorSubmit)
+	ui.Get("/sign-in/two-factor/enrol", h.TwoFactorEnrolPage)
+	ui.Post("/sign-in/two-factor/enrol", h.TwoFactorEnrolSubmit)
 	ui.Get("/setup/:token", h.SetupPage)
 	ui.Post("/setup/:token", h.Setup)
 	ui.Get("/set-password/:token", h.SetPasswordPage)
@@ -199,6 +231,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Get("/account", h.AccountPage)
 	signedIn.Post("/account/password", h.AccountPassword)
 	signedIn.Post("/sign-out-everywhere", h.SignOutEverywhere)
+	signedIn.Post("/account/sessions/:id/end", h.AccountSessionEnd)
+	signedIn.Get("/account/two-factor", h.AccountTwoFactorPage)
+	signedIn.Post("/account/two-factor", h.AccountTwoFactorSubmit)
 
 	admin := signedIn.Group("", m.requireAdmin)
 	admin.Get("/teams", h.TeamsList)
@@ -208,15 +243,21 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	admin.Post("/teams/:id/nodes", h.TeamAddNode)
 	admin.Get("/users", h.UsersList)
 	admin.Post("/users", h.UserInvite)
+	admin.Post("/users/two-factor-policy", h.TwoFactorPolicyUpdate)
 	admin.Get("/users/:id", h.UserShow)
 	admin.Post("/users/:id", h.UserUpdate)
 	admin.Get("/users/:id/confirm/disable", h.UserConfirmDisable)
 	admin.Post("/users/:id/disable", h.UserDisable)
 	admin.Post("/users/:id/enable", h.UserEnable)
 	admin.Post("/users/:id/password-link", h.UserPasswordLink)
+	admin.Post("/users/:id/sessions/end", h.UserSessionsEnd)
+	admin.Post("/users/:id/sessions/:session/end", h.UserSessionEnd)
 
 	ui.Use(h.NotFound)
-	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions}
+	for _, r := range app.GetRoutes(false) {
+		met.AddRoutes(r.Path)
+	}
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met}
 }
 
 // errorHandler answers errors no handler turned into a response (unknown

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -119,7 +120,21 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if rate == 0 {
 		rate = -1 // the setting's 0 is "no limit"; web.Config's 0 is "the default"
 	}
-	app := web.New(web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, APIRateLimit: rate, Manifests: manifests}, store, keys, log)
+	webCfg := web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, APIRateLimit: rate, Manifests: manifests,
+		OIDC: cfg.OIDC, PasswordSignInOff: !cfg.PasswordSignIn}
+	if cfg.MetricsAddr == "" {
+		// Without a separate address, /metrics is on the main listener, and
+		// only behind its token (never public by default).
+		webCfg.MetricsToken = cfg.MetricsToken
+	}
+	app := web.New(webCfg, store, keys, log)
+	if cfg.MetricsAddr != "" {
+		msrv, err := serveMetrics(cfg.MetricsAddr, app.Metrics.Handler(cfg.MetricsToken), log)
+		if err != nil {
+			return err
+		}
+		defer msrv.Close()
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -144,6 +159,25 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// serveMetrics serves h at /metrics (and nothing else) on its own address,
+// for a scraper on a private network.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (SWITCHBOARD_METRICS_ADDR): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second}
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+			log.Error("metrics listener", "err", err)
+		}
+	}()
+	return srv, nil
 }
 
 // purgeReveals clears expired reveal payloads every few minutes.

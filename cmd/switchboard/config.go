@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"switchboard/access"
 	"switchboard/db"
 	"switchboard/secrets"
 )
@@ -32,6 +33,14 @@ type Config struct {
 	APIRateLimit int
 	// ManifestDir is a folder of extra LaunchDarkly manifest JSON files ("" for none).
 	ManifestDir string
+	// MetricsToken is the bearer token /metrics wants ("" for none).
+	MetricsToken string
+	// MetricsAddr is a separate listener for /metrics ("" for none).
+	MetricsAddr string
+	// OIDC is single sign-on (Issuer "" for none).
+	OIDC access.OIDCConfig
+	// PasswordSignIn is false when only single sign-on may sign in.
+	PasswordSignIn bool
 }
 
 // setting describes one variable and its flag.
@@ -52,6 +61,17 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
 		{"SWITCHBOARD_API_RATE_LIMIT", "api-rate-limit", "300", "JSON API requests a minute per token (0 turns the limit off)", raw["api-rate-limit"]},
 		{"SWITCHBOARD_MANIFEST_DIR", "manifest-dir", "", "folder of extra LaunchDarkly manifest JSON files", raw["manifest-dir"]},
+		{"SWITCHBOARD_METRICS_TOKEN", "metrics-token", "", "bearer token for GET /metrics (16+ characters); serves /metrics on the main address when set", raw["metrics-token"]},
+		{"SWITCHBOARD_OIDC_ISSUER", "oidc-issuer", "", "OpenID Connect issuer URL: turns on single sign-on", raw["oidc-issuer"]},
+		{"SWITCHBOARD_OIDC_CLIENT_ID", "oidc-client-id", "", "OpenID Connect client id", raw["oidc-client-id"]},
+		{"SWITCHBOARD_OIDC_CLIENT_SECRET", "oidc-client-secret", "", "OpenID Connect client secret (prefer SWITCHBOARD_OIDC_CLIENT_SECRET_FILE)", raw["oidc-client-secret"]},
+		{"SWITCHBOARD_OIDC_CLIENT_SECRET_FILE", "oidc-client-secret-file", "", "file holding the OpenID Connect client secret", raw["oidc-client-secret-file"]},
+		{"SWITCHBOARD_OIDC_PROVIDER_NAME", "oidc-provider-name", "single sign-on", "the name on the \"Sign in with …\" button", raw["oidc-provider-name"]},
+		{"SWITCHBOARD_OIDC_JIT", "oidc-jit", "false", "create a user on the first single sign-on of an unknown verified email", raw["oidc-jit"]},
+		{"SWITCHBOARD_OIDC_GROUPS_CLAIM", "oidc-groups-claim", "groups", "ID token claim (a list) mapped to role and teams on just-in-time creation", raw["oidc-groups-claim"]},
+		{"SWITCHBOARD_OIDC_ADMIN_GROUP", "oidc-admin-group", "", "value of the groups claim that makes a just-in-time user an admin", raw["oidc-admin-group"]},
+		{"SWITCHBOARD_PASSWORD_SIGN_IN", "password-sign-in", "true", "false hides the password form (single sign-on only)", raw["password-sign-in"]},
+		{"SWITCHBOARD_METRICS_ADDR", "metrics-addr", "", "separate host:port that serves only /metrics (behind the token when one is set)", raw["metrics-addr"]},
 	}
 }
 
@@ -70,7 +90,7 @@ func (e *usageError) Error() string { return e.msg }
 // checks every value.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	raw := map[string]*string{}
-	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir"} {
+	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "metrics-token", "metrics-addr", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-client-secret-file", "oidc-provider-name", "oidc-jit", "oidc-groups-claim", "oidc-admin-group", "password-sign-in"} {
 		raw[n] = new(string)
 	}
 	cfg := &Config{}
@@ -139,8 +159,63 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, e
 		}
 		cfg.APIRateLimit = rate
 		cfg.ManifestDir = val["SWITCHBOARD_MANIFEST_DIR"]
+		cfg.MetricsToken = val["SWITCHBOARD_METRICS_TOKEN"]
+		if cfg.MetricsToken != "" && (len(cfg.MetricsToken) < 16 || strings.ContainsAny(cfg.MetricsToken, " \t\r\n")) {
+			return nil, &configError{"SWITCHBOARD_METRICS_TOKEN", "must be at least 16 characters without spaces (generate one with: openssl rand -hex 32)"}
+		}
+		cfg.MetricsAddr = val["SWITCHBOARD_METRICS_ADDR"]
+		if cfg.MetricsAddr != "" {
+			if _, port, err := net.SplitHostPort(cfg.MetricsAddr); err != nil || port == "" {
+				return nil, &configError{"SWITCHBOARD_METRICS_ADDR", fmt.Sprintf("%q is not a host:port address", cfg.MetricsAddr)}
+			}
+		}
+		if err := cfg.bindOIDC(val); err != nil {
+			return nil, err
+		}
 		return cfg, nil
 	}
+}
+
+// bindOIDC checks the single sign-on settings: an issuer needs a client id
+// and a secret (from the variable or its _FILE), and password sign-in may be
+// turned off only when single sign-on is on.
+func (cfg *Config) bindOIDC(val map[string]string) error {
+	pw, err := strconv.ParseBool(val["SWITCHBOARD_PASSWORD_SIGN_IN"])
+	if err != nil {
+		return &configError{"SWITCHBOARD_PASSWORD_SIGN_IN", fmt.Sprintf("%q is not true or false", val["SWITCHBOARD_PASSWORD_SIGN_IN"])}
+	}
+	cfg.PasswordSignIn = pw
+	jit, err := strconv.ParseBool(val["SWITCHBOARD_OIDC_JIT"])
+	if err != nil {
+		return &configError{"SWITCHBOARD_OIDC_JIT", fmt.Sprintf("%q is not true or false", val["SWITCHBOARD_OIDC_JIT"])}
+	}
+	issuer := strings.TrimRight(val["SWITCHBOARD_OIDC_ISSUER"], "/")
+	if issuer == "" {
+		if !pw {
+			return &configError{"SWITCHBOARD_PASSWORD_SIGN_IN", "can be false only with single sign-on (SWITCHBOARD_OIDC_ISSUER)"}
+		}
+		return nil
+	}
+	if u, err := url.Parse(issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return &configError{"SWITCHBOARD_OIDC_ISSUER", fmt.Sprintf("%q is not an http(s) URL", issuer)}
+	}
+	secret := val["SWITCHBOARD_OIDC_CLIENT_SECRET"]
+	if f := val["SWITCHBOARD_OIDC_CLIENT_SECRET_FILE"]; f != "" {
+		if secret != "" {
+			return &configError{"SWITCHBOARD_OIDC_CLIENT_SECRET_FILE", "set either it or SWITCHBOARD_OIDC_CLIENT_SECRET, not both"}
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return &configError{"SWITCHBOARD_OIDC_CLIENT_SECRET_FILE", "cannot be read: " + err.Error()}
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	if val["SWITCHBOARD_OIDC_CLIENT_ID"] == "" || secret == "" {
+		return &configError{"SWITCHBOARD_OIDC_ISSUER", "needs SWITCHBOARD_OIDC_CLIENT_ID and SWITCHBOARD_OIDC_CLIENT_SECRET (or _FILE)"}
+	}
+	cfg.OIDC = access.OIDCConfig{Issuer: issuer, ClientID: val["SWITCHBOARD_OIDC_CLIENT_ID"], ClientSecret: secret,
+		ProviderName: val["SWITCHBOARD_OIDC_PROVIDER_NAME"], JIT: jit, GroupsClaim: val["SWITCHBOARD_OIDC_GROUPS_CLAIM"], AdminGroup: val["SWITCHBOARD_OIDC_ADMIN_GROUP"]}
+	return nil
 }
 
 // keyring returns the master keyring. With SQLite and no key set it creates

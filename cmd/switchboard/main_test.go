@@ -49,6 +49,13 @@ func TestRun_BadConfigExits2(t *testing.T) {
 		{"rate limit not a number", map[string]string{"SWITCHBOARD_API_RATE_LIMIT": "lots"}, []string{"serve"}, "SWITCHBOARD_API_RATE_LIMIT"},
 		{"negative rate limit by flag", nil, []string{"serve", "--api-rate-limit", "-5"}, "SWITCHBOARD_API_RATE_LIMIT"},
 		{"postgres without key", map[string]string{"SWITCHBOARD_DATABASE_URL": "postgres://127.0.0.1:1/x"}, []string{"serve"}, "SWITCHBOARD_MASTER_KEY"},
+		{"short metrics token", map[string]string{"SWITCHBOARD_METRICS_TOKEN": "short"}, []string{"serve"}, "SWITCHBOARD_METRICS_TOKEN"},
+		{"bad metrics address", map[string]string{"SWITCHBOARD_METRICS_ADDR": "localhost"}, []string{"serve"}, "SWITCHBOARD_METRICS_ADDR"},
+		{"issuer without client", map[string]string{"SWITCHBOARD_OIDC_ISSUER": "https://idp.example.com"}, []string{"serve"}, "SWITCHBOARD_OIDC_ISSUER"},
+		{"issuer not a URL", map[string]string{"SWITCHBOARD_OIDC_ISSUER": "idp", "SWITCHBOARD_OIDC_CLIENT_ID": "c", "SWITCHBOARD_OIDC_CLIENT_SECRET": "s"}, []string{"serve"}, "SWITCHBOARD_OIDC_ISSUER"},
+		{"secret and secret file", map[string]string{"SWITCHBOARD_OIDC_ISSUER": "https://idp.example.com", "SWITCHBOARD_OIDC_CLIENT_ID": "c", "SWITCHBOARD_OIDC_CLIENT_SECRET": "s", "SWITCHBOARD_OIDC_CLIENT_SECRET_FILE": "/nonexistent"}, []string{"serve"}, "SWITCHBOARD_OIDC_CLIENT_SECRET_FILE"},
+		{"password sign-in off without SSO", map[string]string{"SWITCHBOARD_PASSWORD_SIGN_IN": "false"}, []string{"serve"}, "SWITCHBOARD_PASSWORD_SIGN_IN"},
+		{"JIT not a bool", map[string]string{"SWITCHBOARD_OIDC_JIT": "maybe"}, []string{"serve"}, "SWITCHBOARD_OIDC_JIT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,6 +214,30 @@ func TestBindConfig_APIRateLimitAndManifestDir(t *testing.T) {
 				t.Errorf("APIRateLimit, ManifestDir = %d, %q; want %d, %q", cfg.APIRateLimit, cfg.ManifestDir, tt.wantRate, tt.wantManifest)
 			}
 		})
+	}
+}
+
+// TestBindConfig_OIDCSecretFile: the client secret is read from its _FILE
+// (trimmed), and the single sign-on settings reach the config.
+func TestBindConfig_OIDCSecretFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte("from-the-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SWITCHBOARD_OIDC_ISSUER": "https://idp.example.com/", "SWITCHBOARD_OIDC_CLIENT_ID": "sb", "SWITCHBOARD_OIDC_CLIENT_SECRET_FILE": path,
+		"SWITCHBOARD_OIDC_JIT": "true", "SWITCHBOARD_OIDC_ADMIN_GROUP": "admins", "SWITCHBOARD_PASSWORD_SIGN_IN": "false", "SWITCHBOARD_METRICS_TOKEN": "a-metrics-token-of-16+"}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	load := bindConfig(fs, func(k string) string { return env[k] })
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := load()
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	o := cfg.OIDC
+	if o.Issuer != "https://idp.example.com" || o.ClientID != "sb" || o.ClientSecret != "from-the-file" || !o.JIT || o.AdminGroup != "admins" || o.GroupsClaim != "groups" || o.ProviderName != "single sign-on" || cfg.PasswordSignIn || cfg.MetricsToken != "a-metrics-token-of-16+" {
+		t.Errorf("config = %+v (password sign-in %v, metrics token %q), want the settings above", o, cfg.PasswordSignIn, cfg.MetricsToken)
 	}
 }
 

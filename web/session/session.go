@@ -52,6 +52,12 @@ type Session struct {
 	dirty bool
 	// Expired is set when the request carried a signed-in session that timed out.
 	Expired bool
+	// loadedSID is the session id the request's cookie carried while signed
+	// in (even one that timed out), so the middleware can tell a sign-out,
+	// a new sign-in or a re-issue from the same session going on.
+	loadedSID string
+	// fresh is set by SignIn: the session is a new one, not a re-issue.
+	fresh bool
 }
 
 // Load decodes the request's cookie. A missing, forged or undecodable
@@ -68,6 +74,7 @@ func (st *Store) Load(c *fiber.Ctx) *Session {
 	}
 	sess := &Session{s: s}
 	if sess.UserID() != "" {
+		sess.loadedSID = sess.SID()
 		now := st.Now().Unix()
 		started, seen := sess.int64("started"), sess.int64("seen")
 		if now-seen > int64(st.Idle/time.Second) || now-started > int64(st.Absolute/time.Second) {
@@ -129,6 +136,14 @@ func (s *Session) int64(k string) int64 {
 // UserID is the signed-in user, empty when signed out.
 func (s *Session) UserID() string { return s.str("uid") }
 
+// SID is the session's random id, empty when signed out. A signed-in
+// session's id names its row in the sessions list.
+func (s *Session) SID() string { return s.str("sid") }
+
+// LoadedSID is the session id the request arrived with (signed in, even if
+// it timed out on arrival); empty for a signed-out request.
+func (s *Session) LoadedSID() string { return s.loadedSID }
+
 // Generation is the user's session generation at sign-in.
 func (s *Session) Generation() int { return int(s.int64("gen")) }
 
@@ -148,7 +163,58 @@ func (s *Session) SignIn(userID string, generation int, now time.Time) {
 	s.s.Values["seen"] = now.Unix()
 	s.s.Values["csrf"] = secrets.RandomID(32)
 	s.dirty = true
+	s.fresh = true
 }
+
+// PendingTTL is how long a sign-in waits for its second factor.
+const PendingTTL = 5 * time.Minute
+
+// SetPending marks a sign-in whose password was right and which waits for a
+// second factor (enrol: the user must set one up first). The session is not
+// signed in; the values are dropped by SignIn or SignOut.
+func (s *Session) SetPending(userID string, enrol bool, now time.Time) {
+	s.s.Values["p_uid"] = userID
+	s.s.Values["p_at"] = now.Unix()
+	s.s.Values["p_enrol"] = enrol
+	s.dirty = true
+}
+
+// Pending returns the user of a sign-in waiting for its second factor, if
+// it is younger than PendingTTL.
+func (s *Session) Pending(now time.Time) (userID string, enrol bool, ok bool) {
+	uid := s.str("p_uid")
+	if uid == "" || now.Unix()-s.int64("p_at") > int64(PendingTTL/time.Second) {
+		return "", false, false
+	}
+	enrol, _ = s.s.Values["p_enrol"].(bool)
+	return uid, enrol, true
+}
+
+// SetOIDC keeps a single sign-on flow's state, nonce and PKCE verifier
+// (and where to go after it) until the provider sends the browser back.
+func (s *Session) SetOIDC(state, nonce, verifier, next string, now time.Time) {
+	s.s.Values["o_state"], s.s.Values["o_nonce"], s.s.Values["o_verifier"], s.s.Values["o_next"] = state, nonce, verifier, next
+	s.s.Values["o_at"] = now.Unix()
+	s.dirty = true
+}
+
+// TakeOIDC returns and drops the pending single sign-on flow, so a state
+// works once; ok is false when there is none younger than PendingTTL.
+func (s *Session) TakeOIDC(now time.Time) (state, nonce, verifier, next string, ok bool) {
+	state, nonce, verifier, next = s.str("o_state"), s.str("o_nonce"), s.str("o_verifier"), s.str("o_next")
+	at := s.int64("o_at")
+	for _, k := range []string{"o_state", "o_nonce", "o_verifier", "o_next", "o_at"} {
+		delete(s.s.Values, k)
+	}
+	s.dirty = true
+	if state == "" || now.Unix()-at > int64(PendingTTL/time.Second) {
+		return "", "", "", "", false
+	}
+	return state, nonce, verifier, next, true
+}
+
+// SignedInNow reports whether SignIn ran during this request.
+func (s *Session) SignedInNow() bool { return s.fresh }
 
 // Reissue keeps the user signed in under a new session generation (after
 // a password change ended every other session) with a new session id; the
