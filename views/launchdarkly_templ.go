@@ -356,7 +356,7 @@ func LaunchDarklyChooser(f LaunchDarklyForm) templ.Component {
 
 func ldCardClass(active bool) string {
 	if active {
-		return "card block border-indigo-500 ring-2 ring-indigo-200 dark:ring-indigo-800"
+		return "card block border-indigo-500 dark:ring-indigo-800 ring-2 ring-indigo-200"
 	}
 	return "card block transition hover:border-indigo-400 hover:shadow-md"
 }
