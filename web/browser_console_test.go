@@ -52,8 +52,8 @@ const layoutProblems = `(() => {
 })()`
 
 // lightBackgrounds lists visible elements whose opaque background is light
-// (relative luminance above 0.4): in the dark palette there are none; the
-// body must have a dark background itself.
+// (relative luminance above 0.4) and dark text on a dark background: in
+// the dark palette there are none; the body must be dark itself.
 const lightBackgrounds = `(() => {
   const lum = (c) => {
     const m = c.match(/rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?/);
@@ -69,6 +69,15 @@ const lightBackgrounds = `(() => {
     const l = lum(getComputedStyle(e).backgroundColor);
     if (l > 0.4) out.push(e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).slice(0, 4).join('.') : '') + ' "' + (e.innerText || '').trim().slice(0, 30) + '" has background ' + getComputedStyle(e).backgroundColor);
     if (out.length > 8) break;
+  }
+  // Dark text on the dark palette (axe leaves same-colour text undecided).
+  const bgOf = (e) => { for (; e; e = e.parentElement) { const l = lum(getComputedStyle(e).backgroundColor); if (l >= 0) return l; } return 1; };
+  for (const e of document.body.querySelectorAll('*')) {
+    if (!e.getClientRects().length || out.length > 8) continue;
+    const own = Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const l = lum(getComputedStyle(e).color);
+    if (l >= 0 && l < 0.1 && bgOf(e) < 0.1) out.push(e.tagName.toLowerCase() + ' "' + e.textContent.trim().slice(0, 30) + '" is dark text (' + getComputedStyle(e).color + ') on a dark background');
   }
   return out;
 })()`
