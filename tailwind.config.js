@@ -2,6 +2,17 @@
 const colors = require('tailwindcss/colors');
 
 module.exports = {
+  // The dark palette follows prefers-color-scheme (with or without
+  // JavaScript) unless the header's toggle saved a choice: then
+  // static/js/theme.js puts class "light" or "dark" on <html> before
+  // first paint, and that class wins.
+  darkMode: [
+    'variant',
+    [
+      '@media (prefers-color-scheme: dark) { &:not(.light, .light *) }',
+      '&:is(.dark, .dark *)',
+    ],
+  ],
   content: [
     './views/**/*.templ',
     './views/**/*.go',

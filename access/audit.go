@@ -55,6 +55,9 @@ type AuditPage struct {
 	Events []AuditEvent
 	// NextCursor fetches the older events; empty on the last page.
 	NextCursor string
+	// TargetNames names the page's targets that still exist, by
+	// "type/id" (the console shows a name and a link instead of an id).
+	TargetNames map[string]string
 }
 
 // AuditEvents returns one page of the audit events actor may see: admins
@@ -82,8 +85,15 @@ func (s *Service) AuditEvents(ctx context.Context, actor sb.Actor, q AuditQuery)
 		page.NextCursor = EncodeAuditCursor(last.At, last.ID)
 	}
 	page.Events = make([]AuditEvent, len(events))
+	ids := map[string][]string{}
 	for i, e := range events {
 		page.Events[i] = AuditEvent(e)
+		if e.TargetID != "" && isUUID(e.TargetID) {
+			ids[e.TargetType] = append(ids[e.TargetType], e.TargetID)
+		}
+	}
+	if page.TargetNames, err = s.store.AuditTargetNames(ctx, ids); err != nil {
+		return nil, sb.Internal(err)
 	}
 	return page, nil
 }

@@ -188,6 +188,25 @@ func (s *Service) TokenStatus(t db.APIToken) string {
 	}
 }
 
+// Token is one API token of a team the actor may use (never its value),
+// for the page that asks before revoking it; any other is not found.
+func (s *Service) Token(ctx context.Context, actor sb.Actor, id string) (*db.APIToken, error) {
+	notFound := sb.Errorf(sb.CodeNotFound, "token not found")
+	if actor.UserID == "" || actor.TokenID != "" || !isUUID(id) {
+		return nil, notFound
+	}
+	t, err := s.store.APITokenByID(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, notFound
+	} else if err != nil {
+		return nil, sb.Internal(err)
+	}
+	if !actor.CanUseTeam(t.TeamID) {
+		return nil, notFound
+	}
+	return t, nil
+}
+
 // RevokeToken revokes an API token of a team the actor may use and reports
 // whether it did (false: it was already revoked, and nothing was written).
 // A token of another team, or none, is not found.

@@ -273,3 +273,42 @@ func (d *DB) InsertAuditEvents(ctx context.Context, events []AuditEvent) error {
 		return nil
 	})
 }
+
+// auditTargetTables maps an audit target type to the table and column
+// that name it.
+var auditTargetTables = map[string][2]string{
+	"integration": {"integrations", "name"},
+	"api_token":   {"api_tokens", "name"},
+	"node":        {"nodes", "name"},
+	"user":        {"users", "email"},
+	"team":        {"teams", "name"},
+}
+
+// AuditTargetNames names the audit targets that still exist: ids by
+// target type in, "type/id" → name out. One query per type present, so a
+// page of events costs at most five lookups whatever its length. A target
+// that is gone (deleted) is absent from the answer.
+func (d *DB) AuditTargetNames(ctx context.Context, ids map[string][]string) (map[string]string, error) {
+	out := map[string]string{}
+	for typ, list := range ids {
+		tc, ok := auditTargetTables[typ]
+		if !ok || len(list) == 0 {
+			continue
+		}
+		query, args, err := sqlx.In(`SELECT id, `+tc[1]+` AS name FROM `+tc[0]+` WHERE id IN (?)`, list)
+		if err != nil {
+			return nil, fmt.Errorf("db: audit target names: %w", err)
+		}
+		var rows []struct {
+			ID   string `db:"id"`
+			Name string `db:"name"`
+		}
+		if err := d.x.SelectContext(ctx, &rows, d.q(query), args...); err != nil {
+			return nil, fmt.Errorf("db: audit target names of %s: %w", typ, err)
+		}
+		for _, r := range rows {
+			out[typ+"/"+r.ID] = r.Name
+		}
+	}
+	return out, nil
+}

@@ -85,7 +85,7 @@ func (h *Handlers) AuditList(c *fiber.Ctx) error {
 	v := views.AuditView{Actions: actions, Team: c.Query("team"), Actor: c.Query("actor"), Action: c.Query("action"), From: c.Query("from"), To: c.Query("to")}
 	for _, t := range teams {
 		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
-		names[t.ID] = t.Slug
+		names[t.ID] = t.Name
 	}
 	filter := auditFilterQuery(c)
 	if len(filter) > 0 {
@@ -105,7 +105,7 @@ func (h *Handlers) AuditList(c *fiber.Ctx) error {
 		status, v.Errors = fiber.StatusBadRequest, errs
 	} else {
 		for _, e := range p.Events {
-			v.Rows = append(v.Rows, auditRow(e, names))
+			v.Rows = append(v.Rows, auditRow(e, names, p.TargetNames, actor.IsAdmin()))
 		}
 		if p.NextCursor != "" {
 			filter.Set("cursor", p.NextCursor)
@@ -115,7 +115,7 @@ func (h *Handlers) AuditList(c *fiber.Ctx) error {
 	return page(c, status, "Audit log", "audit", views.Audit(v), views.AuditRows(v))
 }
 
-func auditRow(e access.AuditEvent, teams map[string]string) views.AuditRow {
+func auditRow(e access.AuditEvent, teams, targets map[string]string, admin bool) views.AuditRow {
 	r := views.AuditRow{At: e.At.UTC().Format("2006-01-02 15:04:05 UTC"), Actor: e.ActorLabel, ActorType: e.ActorType,
 		Action: e.Action, IP: e.IP, UserAgent: e.UserAgent, Details: compactDetails(e.Details)}
 	if r.Actor == "" {
@@ -129,8 +129,54 @@ func auditRow(e access.AuditEvent, teams map[string]string) views.AuditRow {
 	}
 	if e.TargetType != "" || e.TargetID != "" {
 		r.Target = strings.TrimPrefix(e.TargetType+" "+e.TargetID, " ")
+		r.TargetType = strings.ReplaceAll(e.TargetType, "_", " ")
+		r.TargetID = e.TargetID
+		if name, ok := targets[e.TargetType+"/"+e.TargetID]; ok {
+			r.TargetName = name
+			r.TargetHref = auditTargetHref(e, admin)
+		} else {
+			r.TargetName = detailName(e.Details)
+			r.TargetGone = e.TargetID != ""
+		}
 	}
 	return r
+}
+
+// auditTargetHref is the page of a target that still exists, or "" when
+// there is none the viewer may open.
+func auditTargetHref(e access.AuditEvent, admin bool) string {
+	team := ""
+	if e.TeamID != nil {
+		team = *e.TeamID
+	}
+	switch {
+	case e.TargetType == "integration":
+		return "/integrations/" + e.TargetID
+	case e.TargetType == "api_token" && team != "":
+		return "/tokens?team=" + team
+	case e.TargetType == "node" && team != "":
+		return "/nodes?team=" + team
+	case e.TargetType == "user" && admin:
+		return "/users/" + e.TargetID
+	case e.TargetType == "team" && admin:
+		return "/teams/" + e.TargetID
+	}
+	return ""
+}
+
+// detailName is the name an event's details recorded (a deleted target's
+// last name), or "".
+func detailName(details string) string {
+	var m map[string]any
+	if json.Unmarshal([]byte(details), &m) != nil {
+		return ""
+	}
+	for _, k := range []string{"name", "email"} {
+		if s, ok := m[k].(string); ok {
+			return s
+		}
+	}
+	return ""
 }
 
 // compactDetails renders a details object as sorted key=value pairs.

@@ -90,6 +90,23 @@ func (h *Handlers) TokenCreate(c *fiber.Ctx) error {
 
 // TokenRevoke revokes an API token and returns to its team's list; a token
 // of another team is not found. Revoking twice changes nothing.
+// TokenConfirmRevoke asks before revoking a token: a page of its own
+// without JavaScript, the dialog alone for htmx.
+func (h *Handlers) TokenConfirmRevoke(c *fiber.Ctx) error {
+	tok, err := h.Access.Token(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	v := views.ConfirmView{
+		ID: tok.ID, Name: tok.Name, Action: "revoke", Button: "Revoke", Danger: true, CSRF: csrf(c),
+		Title:     "Revoke the token " + tok.Name + "?",
+		Text:      "Scripts that use it get 401 at once, for good. The record stays, marked revoked.",
+		ActionURL: "/tokens/" + tok.ID + "/revoke",
+		CancelURL: "/tokens?team=" + tok.TeamID,
+	}
+	return page(c, fiber.StatusOK, v.Title, "tokens", views.ConfirmPage(v), views.ConfirmDialog(v))
+}
+
 func (h *Handlers) TokenRevoke(c *fiber.Ctx) error {
 	tok, revoked, err := h.Access.RevokeToken(c.UserContext(), Actor(c), c.Params("id"))
 	if err != nil {

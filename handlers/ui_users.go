@@ -147,6 +147,23 @@ func (h *Handlers) UserUpdate(c *fiber.Ctx) error {
 
 // UserDisable disables a user, ending their sessions and stopping their
 // tokens (admins).
+// UserConfirmDisable asks before disabling a user (it signs them out and
+// stops their tokens): a page without JavaScript, a dialog with htmx.
+func (h *Handlers) UserConfirmDisable(c *fiber.Ctx) error {
+	u, err := h.Access.User(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	v := views.ConfirmView{
+		ID: u.ID, Name: u.Email, Action: "disable", Button: "Disable", Danger: true, CSRF: csrf(c),
+		Title:     "Disable " + u.Email + "?",
+		Text:      "They are signed out at once everywhere, the API tokens they created answer 401 and their set-password link stops working. Enabling them again restores the tokens.",
+		ActionURL: "/users/" + u.ID + "/disable",
+		CancelURL: "/users/" + u.ID,
+	}
+	return page(c, fiber.StatusOK, v.Title, "users", views.ConfirmPage(v), views.ConfirmDialog(v))
+}
+
 func (h *Handlers) UserDisable(c *fiber.Ctx) error {
 	u, err := h.Access.DisableUser(c.UserContext(), Actor(c), c.Params("id"))
 	if err != nil {

@@ -6,6 +6,8 @@ package views
 import (
 	"strconv"
 	"time"
+
+	"github.com/a-h/templ"
 )
 
 // Page is what the layout needs on every page.
@@ -52,6 +54,15 @@ func inputClass(e Errors, field string) string {
 	return "input"
 }
 
+// errAttrs ties an invalid field to its message for screen readers: the
+// message FieldError renders has the id field+"-error".
+func errAttrs(e Errors, field string) templ.Attributes {
+	if !e.Has(field) {
+		return nil
+	}
+	return templ.Attributes{"aria-invalid": "true", "aria-describedby": field + "-error"}
+}
+
 func flashClass(kind string) string {
 	switch kind {
 	case "success":
@@ -81,6 +92,14 @@ func navClass(p Page, name string) string {
 		return "nav-link nav-link-active"
 	}
 	return "nav-link"
+}
+
+// navCurrent marks the current section's link for screen readers.
+func navCurrent(p Page, name string) string {
+	if p.Nav == name {
+		return "page"
+	}
+	return ""
 }
 
 // FormatTime renders a time for tables: UTC, to the minute.

@@ -319,7 +319,7 @@ func TwoFactorAccount(v TwoFactorSection) templ.Component {
 			templ_7745c5c3_Var13 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<div data-testid=\"two-factor-section\"><h2 class=\"mb-1 font-semibold text-gray-900\">Two-factor sign-in</h2>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<div data-testid=\"two-factor-section\"><h2 class=\"mb-1 font-semibold text-gray-900 dark:text-gray-100\">Two-factor sign-in</h2>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

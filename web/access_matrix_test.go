@@ -266,6 +266,7 @@ func mxRows() []mxRow {
 		{"POST", "/tokens", withForm(at("/tokens"), func(f *mxFix, role string) url.Values {
 			return url.Values{"team_id": {f.team(role).ID}, "name": {"t-" + uuid.NewString()[:8]}, "expires": {"30d"}, "access": {"read-only"}}
 		}), uiCreate},
+		{"GET", "/tokens/:id/confirm/revoke", on((*mxFix).apiToken, "/tokens/{}/confirm/revoke"), uiObject},
 		{"POST", "/tokens/:id/revoke", on((*mxFix).apiToken, "/tokens/{}/revoke"), uiAction},
 
 		// Administration.
@@ -284,6 +285,9 @@ func mxRows() []mxRow {
 		{"GET", "/users/:id", func(f *mxFix, _ string) mxReq { return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID} }, uiAdmin},
 		{"POST", "/users/:id", withForm(func(f *mxFix, _ string) mxReq { return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID} },
 			func(f *mxFix, _ string) url.Values { return url.Values{"role": {"support"}, "teams": {f.other.ID}} }), uiAdminAct},
+		{"GET", "/users/:id/confirm/disable", func(f *mxFix, _ string) mxReq {
+			return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID + "/confirm/disable"}
+		}, uiAdmin},
 		{"POST", "/users/:id/disable", func(f *mxFix, _ string) mxReq { return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID + "/disable"} }, uiAdminAct},
 		{"POST", "/users/:id/enable", func(f *mxFix, _ string) mxReq { return mxReq{path: "/users/" + f.user(sb.RoleSupport).ID + "/enable"} }, uiAdminAct},
 		{"POST", "/users/:id/password-link", func(f *mxFix, _ string) mxReq {

@@ -146,7 +146,7 @@ var auOlderRE = regexp.MustCompile(`href="(/audit\?[^"]*)"[^>]*data-testid="audi
 // pageTargets returns the integration targets shown on a page, in order.
 func (w auWorld) pageTargets(body string) []string {
 	var out []string
-	re := regexp.MustCompile(`integration ([0-9a-f-]{36})`)
+	re := regexp.MustCompile(`data-target-type="integration" data-target-id="([0-9a-f-]{36})"`)
 	for _, m := range re.FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1])
 	}

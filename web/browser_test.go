@@ -355,6 +355,13 @@ func chromiumPath() string {
 // context runs out after 90 seconds, which bounds the whole test.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return startBrowserWithin(t, 90*time.Second)
+}
+
+// startBrowserWithin is startBrowser for a test that needs longer than
+// 90 s of browser time (a walk over every page).
+func startBrowserWithin(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	path := chromiumPath()
 	if _, err := os.Stat(path); err != nil {
 		msg := "Chromium not found at " + path + " (" + err.Error() + "); install it (apt-get install -y chromium) or set SWITCHBOARD_CHROMIUM"
@@ -363,7 +370,7 @@ func startBrowser(t *testing.T) context.Context {
 		}
 		t.Skip(msg)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),

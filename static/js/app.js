@@ -20,6 +20,11 @@
  *       A confirmation htmx swapped in (into #dialog-slot) opens as a modal;
  *       its Cancel link (a real link to the detail page without
  *       JavaScript) closes it. Closing removes it.
+ *   <button data-theme-toggle><span data-theme-label>
+ *       Switches between the light and the dark palette and saves the
+ *       choice in localStorage (static/js/theme.js applies it on load).
+ *   Dialogs open with focus on their Cancel ([data-close-dialog]), so an
+ *   Enter does not confirm an action that ends something.
  *   <form data-ld-form> … <div data-ld-field="key" data-ld-depends='[…]'>
  *       LaunchDarkly form variables with a dependsOn: shown or hidden (and
  *       their inputs disabled, so they are not sent) as the values they
@@ -222,8 +227,67 @@
         }
       });
       dialog.showModal();
+      var cancel = dialog.querySelector('[data-close-dialog]');
+      if (cancel) {
+        cancel.focus();
+      }
     }
   });
+
+  // ---- Error summary after a refused save -------------------------------
+  //
+  // A full page has the summary autofocused; a form that htmx re-rendered
+  // gets the same here, so focus and scroll land on what went wrong.
+
+  document.addEventListener('htmx:afterSettle', function (event) {
+    var target = event.detail && event.detail.target;
+    var summary = target && target.querySelector && target.querySelector('[data-error-summary]');
+    if (summary) {
+      summary.focus();
+      summary.scrollIntoView({ block: 'center' });
+    }
+  });
+
+  // ---- Colour scheme toggle ----------------------------------------------
+
+  function darkNow() {
+    if (root.classList.contains('dark')) {
+      return true;
+    }
+    if (root.classList.contains('light')) {
+      return false;
+    }
+    return !!(window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches);
+  }
+
+  function labelToggles() {
+    var dark = darkNow();
+    var toggles = document.querySelectorAll('[data-theme-toggle]');
+    for (var i = 0; i < toggles.length; i++) {
+      toggles[i].setAttribute('aria-pressed', dark ? 'true' : 'false');
+      var label = toggles[i].querySelector('[data-theme-label]');
+      if (label) {
+        label.textContent = dark ? 'Light' : 'Dark';
+      }
+    }
+  }
+
+  document.addEventListener('click', function (event) {
+    var toggle = closest(event.target, '[data-theme-toggle]');
+    if (!toggle) {
+      return;
+    }
+    var next = darkNow() ? 'light' : 'dark';
+    root.classList.remove('light', 'dark');
+    root.classList.add(next);
+    try {
+      window.localStorage.setItem('switchboard-theme', next);
+    } catch (e) {
+      // storage blocked: the choice lasts for this page only
+    }
+    labelToggles();
+  });
+  document.addEventListener('DOMContentLoaded', labelToggles);
 
   document.addEventListener('click', function (event) {
     var link = closest(event.target, '[data-close-dialog]');
