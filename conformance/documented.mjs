@@ -39,7 +39,15 @@ await check('Infisical: GET, then the documented error shape', async () => {
   assert.equal(e.json.statusCode, 422);
   assert.equal(e.json.error, 'ValidationFailure');
   isString(e.json.reqId, 'reqId');
-  isString(e.json.message, 'message');
+  // Infisical's 422 carries its validation issues (zod's shape) as message,
+  // and no other member beside reqId, statusCode, message and error.
+  assert.ok(Array.isArray(e.json.message) && e.json.message.length > 0, 'message is ' + JSON.stringify(e.json.message) + ', want the issue list');
+  for (const issue of e.json.message) {
+    isString(issue.message, 'issue.message');
+    assert.ok(Array.isArray(issue.path), 'issue.path is ' + JSON.stringify(issue.path) + ', want an array');
+  }
+  assert.ok(e.json.message.some((i) => i.path.join('.') === 'name'), 'no issue names the field name');
+  assert.equal(e.json.details, undefined, 'details is not in Infisical\'s shape');
   const d = await call('DELETE', '/api/v1/app-connections/1password/' + connID);
   assert.equal(d.status, 200, d.text);
 });
