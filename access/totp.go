@@ -235,7 +235,8 @@ func normaliseRecoveryCode(code string) string {
 // VerifySecondFactor checks the second factor of a user who gave the right
 // password: a TOTP code (of a time step newer than any accepted before, so
 // a used code cannot be replayed) or an unused recovery code (spent by the
-// check). Failures are audited and throttled like passwords (per user).
+// check). Tries are claimed from the sign-in throttle (key totp:<user id>,
+// MaxFailsPerUser per FailWindow) before any check; failures are audited.
 func (s *Service) VerifySecondFactor(ctx context.Context, userID, code string, m Meta) (*db.User, error) {
 	u, err := s.store.UserByID(ctx, userID)
 	if errors.Is(err, db.ErrNotFound) {
@@ -243,12 +244,9 @@ func (s *Service) VerifySecondFactor(ctx context.Context, userID, code string, m
 	} else if err != nil {
 		return nil, sb.Internal(err)
 	}
-	fails, err := s.store.CountAudit(ctx, string(ActionUserTwoFactorFailed), u.ID, s.Now().Add(-FailWindow))
+	tc, err := s.claim(ctx, []string{"totp:" + u.ID}, []int{MaxFailsPerUser}, errCodeThrottled)
 	if err != nil {
-		return nil, sb.Internal(err)
-	}
-	if fails >= MaxFailsPerUser {
-		return nil, sb.Errorf(sb.CodeRateLimited, "too many wrong codes: wait 15 minutes and try again")
+		return nil, err
 	}
 	method, ok := "totp", false
 	if rc := normaliseRecoveryCode(code); len(rc) == 16 {
@@ -277,6 +275,7 @@ func (s *Service) VerifySecondFactor(ctx context.Context, userID, code string, m
 		}
 		return nil, sb.Errorf(sb.CodeUnauthorized, "wrong or already used code")
 	}
+	tc.refund(ctx)
 	if err := s.store.RecordAudit(ctx, Audit(actor, Event{Action: ActionUserTwoFactor, TargetType: "user", TargetID: u.ID, TeamID: "", Details: map[string]any{"method": method}})); err != nil {
 		return nil, sb.Internal(err)
 	}
