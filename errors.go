@@ -33,7 +33,10 @@ const (
 	// CodeUnsupportedMedia is a body in a media type or encoding the route
 	// does not take (415): not JSON, or compressed.
 	CodeUnsupportedMedia Code = "unsupported_media"
-	CodeInternal         Code = "internal"
+	// CodeUnavailable is a request the store could not answer in time (its
+	// deadline passed, or PostgreSQL's statement_timeout cancelled it): 503.
+	CodeUnavailable Code = "unavailable"
+	CodeInternal    Code = "internal"
 )
 
 // Error is a domain error: a code, a message safe to show to the caller, and

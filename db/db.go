@@ -64,8 +64,14 @@ func ParseURL(raw string) (Dialect, string, error) {
 		if q.Get("connect_timeout") == "" {
 			// lib/pq waits forever on an unreachable server without it.
 			q.Set("connect_timeout", "5")
-			u.RawQuery = q.Encode()
 		}
+		if q.Get("statement_timeout") == "" && !strings.Contains(q.Get("options"), "statement_timeout") {
+			// A statement still running after 30 s is cancelled by the
+			// server, whatever the client does (a request's own deadline,
+			// 20 s, usually ends it first).
+			q.Set("statement_timeout", "30s")
+		}
+		u.RawQuery = q.Encode()
 		return Postgres, u.String(), nil
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(raw, "sqlite:")
@@ -104,6 +110,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		x.SetMaxOpenConns(20)
 		x.SetMaxIdleConns(10)
 		x.SetConnMaxIdleTime(5 * time.Minute)
+		x.SetConnMaxLifetime(time.Hour)
 	case SQLite:
 		if path := sqlitePath(rawURL); path != ":memory:" {
 			if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
@@ -147,8 +154,19 @@ func (d *DB) Close() error { return d.x.Close() }
 // Dialect returns the store's SQL dialect.
 func (d *DB) Dialect() Dialect { return d.dialect }
 
-// Ping checks that the database answers (for /readyz).
+// Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.x.PingContext(ctx) }
+
+// Ready checks that the database answers a query on the schema (for
+// /readyz): a server that takes connections but cannot read its tables
+// (locked, out of space for its snapshot) is not ready.
+func (d *DB) Ready(ctx context.Context) error {
+	var n int
+	if err := d.x.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations WHERE version = 1`); err != nil {
+		return fmt.Errorf("db: ready: %w", err)
+	}
+	return nil
+}
 
 // now returns the store clock in UTC at microsecond precision, the precision
 // PostgreSQL keeps, so a time written and read back compares equal. SQLite

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/db"
+	"switchboard/db/dbtest"
 )
 
 func TestDB_ClaimThrottle(t *testing.T) {
@@ -74,4 +75,15 @@ func TestDB_ClaimThrottle(t *testing.T) {
 			t.Errorf("claim of a kept key after pruning = %d, %v; want 3", tries, err)
 		}
 	})
+}
+
+func TestDB_StatementTimeout(t *testing.T) {
+	s := dbtest.MustOpenDB(t, db.Postgres)
+	var v string
+	if err := s.SQLX().Get(&v, `SHOW statement_timeout`); err != nil {
+		t.Fatal(err)
+	}
+	if v != "30s" {
+		t.Errorf("statement_timeout = %q, want 30s (set on every connection by ParseURL)", v)
+	}
 }

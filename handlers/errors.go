@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
@@ -33,6 +34,8 @@ func Status(code sb.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case sb.CodeUnsupportedMedia:
 		return http.StatusUnsupportedMediaType
+	case sb.CodeUnavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -45,14 +48,31 @@ func asError(err error) *sb.Error {
 	if errors.Is(err, sb.ErrInvalidText) {
 		return &sb.Error{Code: sb.CodeInvalid, Message: "invalid request: text must be UTF-8 without NUL characters"}
 	}
+	if timedOut(err) {
+		return &sb.Error{Code: sb.CodeUnavailable, Message: "the database did not answer in time: try again", Err: err}
+	}
 	return sb.AsError(err)
+}
+
+// timedOut reports whether err comes from a deadline: the request's
+// context, or PostgreSQL cancelling the statement (SQLSTATE 57014,
+// query_canceled, which statement_timeout and a context cancel both give).
+func timedOut(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var st interface{ SQLState() string }
+	return errors.As(err, &st) && st.SQLState() == "57014"
 }
 
 // logInternal logs an internal error's cause with the request id; other
 // codes are the caller's mistake and are not logged.
 func logInternal(c *fiber.Ctx, e *sb.Error) {
-	if e.Code == sb.CodeInternal {
+	switch e.Code {
+	case sb.CodeInternal:
 		Logger(c).Error("internal error", "method", c.Method(), "route", c.Route().Path, "err", e.Err)
+	case sb.CodeUnavailable:
+		Logger(c).Warn("database deadline", "method", c.Method(), "route", c.Route().Path, "err", e.Err)
 	}
 }
 
@@ -69,6 +89,8 @@ func uiError(c *fiber.Ctx, err error) error {
 		m.Title, m.Text = "Not allowed", e.Message
 	case sb.CodeGone:
 		m.Title, m.Text = "Gone", e.Message
+	case sb.CodeUnavailable:
+		m.Title, m.Text = "Try again", "The database did not answer in time. Try again in a moment."
 	case sb.CodeInternal:
 		m.Title, m.Text = "Something went wrong", "The error was logged with request id "+c.GetRespHeader(fiber.HeaderXRequestID)+". Try again, or tell your administrator."
 	case sb.CodeInvalid:
@@ -126,6 +148,8 @@ func nodeErrorCode(code sb.Code) string {
 		return "payload_too_large"
 	case sb.CodeUnsupportedMedia:
 		return "unsupported_media_type"
+	case sb.CodeUnavailable:
+		return "service_unavailable"
 	default:
 		return "internal_error"
 	}
@@ -195,6 +219,8 @@ func infisicalAPIError(c *fiber.Ctx, err error) error {
 		body["error"] = "PayloadTooLarge"
 	case sb.CodeUnsupportedMedia:
 		body["error"] = "UnsupportedMediaType"
+	case sb.CodeUnavailable:
+		body["error"] = "ServiceUnavailable"
 	default:
 		body["error"] = "InternalServerError"
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -28,6 +29,22 @@ type middleware struct {
 	// limiter counts API requests per token (nil or limit 0: no limit).
 	limiter *rateLimiter
 	metrics *metrics.Metrics
+	// timeout is every request's deadline (negative: none).
+	timeout time.Duration
+}
+
+// deadline gives the request a context that ends after m.timeout; every
+// handler passes c.UserContext() to the domain and the store, so a query
+// still running then is cancelled and the request answers 503 in its
+// family's shape instead of hanging.
+func (m *middleware) deadline(c *fiber.Ctx) error {
+	if m.timeout <= 0 {
+		return c.Next()
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), m.timeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
 }
 
 // observe records every request's route pattern, status and latency. It

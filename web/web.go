@@ -4,7 +4,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,7 +57,13 @@ type Config struct {
 	// with "Authorization: Bearer <MetricsToken>"; empty means no /metrics
 	// route here (a separate metrics address may serve App.Metrics).
 	MetricsToken string
+	// RequestTimeout is every request's deadline, carried by its context to
+	// the store (0: DefaultRequestTimeout; negative: none).
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is a request's deadline unless Config says otherwise.
+const DefaultRequestTimeout = 20 * time.Second
 
 // App is the assembled application.
 type App struct {
@@ -105,6 +110,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = 2 * time.Hour
 	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
 	if cfg.SessionAbsolute == 0 {
 		cfg.SessionAbsolute = 12 * time.Hour
 	}
@@ -141,7 +149,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		ErrorHandler:          errorHandler(log),
 	})
 	met := metrics.New(store.SQLX().DB)
-	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store, metrics: met}
+	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store, metrics: met, timeout: cfg.RequestTimeout}
 	if cfg.APIRateLimit > 0 {
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
@@ -153,7 +161,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		}
 		return c.Next()
 	})
-	app.Use(m.observe, m.requestLog, m.securityHeaders, m.checkInput)
+	app.Use(m.observe, m.requestLog, m.deadline, m.securityHeaders, m.checkInput)
 	if cfg.SecretSyncs {
 		app.Use(func(c *fiber.Ctx) error {
 			c.Locals(handlers.LocalSecretSyncs, true)
@@ -161,18 +169,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		})
 	}
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	app.Get("/readyz", func(c *fiber.Ctx) error {
-		if draining.Load() {
-			return c.Status(fiber.StatusServiceUnavailable).SendString("shutting down")
-		}
-		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-		defer cancel()
-		if err := store.Ping(ctx); err != nil {
-			handlers.Logger(c).Warn("readiness check failed", "err", err)
-			return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
-		}
-		return c.SendString("ok")
-	})
+	app.Get("/readyz", readyz(store, draining))
 	if cfg.MetricsToken != "" {
 		app.Get("/metrics", adaptor.HTTPHandler(met.Handler(cfg.MetricsToken)))
 	}
