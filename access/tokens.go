@@ -149,7 +149,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Ac
 		return sb.Actor{}, sb.Internal(err)
 	}
 	now := s.Now()
-	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.CreatorDisabled {
+	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.CreatorDisabled || t.CreatorOffTeam {
 		return sb.Actor{}, unauth
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > TouchInterval {
@@ -176,16 +176,30 @@ func (s *Service) Tokens(ctx context.Context, actor sb.Actor, teamID string) ([]
 	return ts, nil
 }
 
-// TokenStatus is a token's state for lists: revoked, expired or active.
+// TokenStatus is a token's state for lists: revoked, expired, inactive
+// (its creator stops it: see TokenReason) or active.
 func (s *Service) TokenStatus(t db.APIToken) string {
 	switch {
 	case t.RevokedAt != nil:
 		return "revoked"
 	case t.ExpiresAt != nil && !s.Now().Before(*t.ExpiresAt):
 		return "expired"
+	case t.CreatorDisabled || t.CreatorOffTeam:
+		return "inactive"
 	default:
 		return "active"
 	}
+}
+
+// TokenReason says why an inactive token does not work ("" otherwise).
+func (s *Service) TokenReason(t db.APIToken) string {
+	if s.TokenStatus(t) != "inactive" {
+		return ""
+	}
+	if t.CreatorDisabled {
+		return "Creator disabled"
+	}
+	return "Creator no longer on team"
 }
 
 // Token is one API token of a team the actor may use (never its value),

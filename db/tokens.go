@@ -21,13 +21,26 @@ type APIToken struct {
 	LastUsedAt    *time.Time `db:"last_used_at"`
 	RevokedAt     *time.Time `db:"revoked_at"`
 	CreatedAt     time.Time  `db:"created_at"`
-	// CreatorDisabled is set (by APITokenByHash only) when the user who
-	// created the token is disabled: the token stops with its creator.
+	// CreatorDisabled is set (by APITokenByHash, ListAPITokens and
+	// APITokenByID) when the user who created the token is disabled: the
+	// token stops with its creator.
 	CreatorDisabled bool `db:"creator_disabled"`
+	// CreatorOffTeam is set like CreatorDisabled when the creator is a
+	// support user who is no longer a member of the token's team (admins
+	// have every team): the token stops when its creator may no longer use
+	// the team, and works again if they rejoin.
+	CreatorOffTeam bool `db:"creator_off_team"`
 	// CreatorEmail is set by ListAPITokens and APITokenByID: the email of
 	// the user who created the token (nil for the CLI or a deleted user).
 	CreatorEmail *string `db:"creator_email"`
 }
+
+// tokenCreatorCols say whether the creator (users u of api_tokens t) still
+// lets the token work, computed in the token's own query so checking costs
+// no extra round trip.
+const tokenCreatorCols = `(u.disabled_at IS NOT NULL) AS creator_disabled,
+	CASE WHEN u.role = 'support' AND NOT EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.team_id AND m.user_id = t.created_by)
+		THEN TRUE ELSE FALSE END AS creator_off_team`
 
 const tokenCols = `id, team_id, name, token_hash, display_prefix, read_only, created_by, expires_at, last_used_at, revoked_at, created_at`
 
@@ -47,9 +60,10 @@ func (d *DB) CreateAPIToken(ctx context.Context, t *APIToken, audit *AuditEvent)
 // APITokenByHash finds the token whose hash is one of candidates (one per
 // key of the keyring, so tokens survive a master key rotation).
 func (d *DB) APITokenByHash(ctx context.Context, candidates []string) (*APIToken, error) {
-	// One query on every API request: the token and whether its creator is disabled.
+	// One query on every API request: the token and whether its creator
+	// is disabled or off the token's team.
 	query, args, err := sqlx.In(`SELECT t.id, t.team_id, t.name, t.token_hash, t.display_prefix, t.read_only, t.created_by,
-		t.expires_at, t.last_used_at, t.revoked_at, t.created_at, (u.disabled_at IS NOT NULL) AS creator_disabled
+		t.expires_at, t.last_used_at, t.revoked_at, t.created_at, `+tokenCreatorCols+`
 		FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.token_hash IN (?)`, candidates)
 	if err != nil {
 		return nil, fmt.Errorf("db: token by hash: %w", err)
@@ -82,7 +96,7 @@ func (d *DB) TouchAPIToken(ctx context.Context, id string, now time.Time) (bool,
 
 // tokenListCols are tokenCols of api_tokens t with the creator's email from users u.
 const tokenListCols = `t.id, t.team_id, t.name, t.token_hash, t.display_prefix, t.read_only, t.created_by,
-	t.expires_at, t.last_used_at, t.revoked_at, t.created_at, u.email AS creator_email`
+	t.expires_at, t.last_used_at, t.revoked_at, t.created_at, u.email AS creator_email, ` + tokenCreatorCols
 
 // ListAPITokens returns a team's tokens with their creator's email, newest first.
 func (d *DB) ListAPITokens(ctx context.Context, teamID string) ([]APIToken, error) {

@@ -40,7 +40,7 @@ func (h *Handlers) renderTokens(c *fiber.Ctx, status int, teamID string, v views
 		}
 		for _, tk := range tokens {
 			row := views.TokenRow{ID: tk.ID, Name: tk.Name, Prefix: tk.DisplayPrefix, Creator: "command line", ReadOnly: tk.ReadOnly,
-				CreatedAt: tk.CreatedAt, ExpiresAt: tk.ExpiresAt, LastUsed: tk.LastUsedAt, Status: h.Access.TokenStatus(tk)}
+				CreatedAt: tk.CreatedAt, ExpiresAt: tk.ExpiresAt, LastUsed: tk.LastUsedAt, Status: h.Access.TokenStatus(tk), Reason: h.Access.TokenReason(tk)}
 			if tk.CreatorEmail != nil {
 				row.Creator = *tk.CreatorEmail
 			}
