@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"sort"
 	"strconv"
@@ -212,11 +213,10 @@ func (h *Handlers) AuditExportJSONL(c *fiber.Ctx) error {
 	return h.auditExport(c, "jsonl", uiError)
 }
 
-// auditExport checks the filter, then streams every matching event in the
-// format; an error after the answer started can only end it early, so it
-// is logged.
+// auditExport checks the filter (bad input answers 400 before the first
+// byte), then streams every matching event in the format.
 func (h *Handlers) auditExport(c *fiber.Ctx, format string, writeErr func(*fiber.Ctx, error) error) error {
-	actor, log := Actor(c), Logger(c)
+	actor := Actor(c)
 	q, err := auditQuery(c, false)
 	if err == nil {
 		err = h.Access.CheckAuditQuery(actor, q)
@@ -224,6 +224,19 @@ func (h *Handlers) auditExport(c *fiber.Ctx, format string, writeErr func(*fiber
 	if err != nil {
 		return writeErr(c, err)
 	}
+	acc := h.Access
+	return streamAuditExport(c, format, func(ctx context.Context, fn func(access.AuditEvent) error) error {
+		return acc.ExportAudit(ctx, actor, q, fn)
+	})
+}
+
+// streamAuditExport answers 200 and streams the events export yields, in
+// chunked encoding. An error after the answer started (the database
+// failing mid-stream) is logged and aborts the connection without the
+// terminating chunk, so the client sees a broken download, never a short
+// one that looks complete.
+func streamAuditExport(c *fiber.Ctx, format string, export func(context.Context, func(access.AuditEvent) error) error) error {
+	log := Logger(c)
 	name := "audit-" + time.Now().UTC().Format("20060102T150405Z")
 	switch format {
 	case "csv":
@@ -232,11 +245,12 @@ func (h *Handlers) auditExport(c *fiber.Ctx, format string, writeErr func(*fiber
 		c.Set(fiber.HeaderContentType, "application/x-ndjson; charset=utf-8")
 	}
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
-	acc := h.Access
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+	pr, pw := io.Pipe()
+	go func() {
 		// The request's context ends with the handler; the stream outlives it.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
+		w := bufio.NewWriterSize(pw, 32<<10)
 		var write func(access.AuditEvent) error
 		n := 0
 		if format == "csv" {
@@ -251,22 +265,21 @@ func (h *Handlers) auditExport(c *fiber.Ctx, format string, writeErr func(*fiber
 			enc := json.NewEncoder(w)
 			write = func(e access.AuditEvent) error { return enc.Encode(auditJSON(e)) }
 		}
-		err := acc.ExportAudit(ctx, actor, q, func(e access.AuditEvent) error {
-			if err := write(e); err != nil {
-				return err
-			}
-			if n++; n%500 == 0 {
-				return w.Flush()
-			}
-			return nil
+		err := export(ctx, func(e access.AuditEvent) error {
+			n++
+			return write(e)
 		})
 		if err == nil {
 			err = w.Flush()
 		}
 		if err != nil {
-			log.Warn("audit export ended early", "rows", n, "err", err)
+			log.Error("audit export failed mid-stream: connection aborted", "rows", n, "err", sb.AsError(err).Err)
+			pw.CloseWithError(err)
+			return
 		}
-	})
+		pw.Close()
+	}()
+	c.Context().SetBodyStream(pr, -1)
 	return nil
 }
 
