@@ -116,7 +116,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	webCfg := web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, AllowPrivateTargets: cfg.AllowPrivateTargets, SecretSyncs: cfg.SecretSyncs, APIRateLimit: cfg.APIRateLimit, Manifests: manifests,
+	webCfg := web.Config{BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, RequestTimeout: cfg.RequestTimeout, AllowPrivateTargets: cfg.AllowPrivateTargets, SecretSyncs: cfg.SecretSyncs, APIRateLimit: cfg.APIRateLimit, Manifests: manifests,
 		OIDC: cfg.OIDC, PasswordSignInOff: !cfg.PasswordSignIn}
 	if cfg.MetricsAddr == "" {
 		// Without a separate address, /metrics is on the main listener, and

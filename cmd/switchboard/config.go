@@ -29,7 +29,9 @@ type Config struct {
 	// SyncInterval is how often every active secret sync runs again (reconcile).
 	SyncInterval    time.Duration
 	SessionAbsolute time.Duration
-	LogFormat       string
+	// RequestTimeout is every request's deadline (web.Config.RequestTimeout).
+	RequestTimeout time.Duration
+	LogFormat      string
 	// AllowPrivateTargets lets "Test connection" reach private addresses.
 	AllowPrivateTargets bool
 	// SecretSyncs serves the secret-sync family and runs its engine.
@@ -63,6 +65,7 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_BASE_URL", "base-url", "", "public URL (default http://ADDR); https turns on Secure cookies and HSTS", raw["base-url"]},
 		{"SWITCHBOARD_SESSION_IDLE", "session-idle", "2h", "sign out after this long without a request", raw["session-idle"]},
 		{"SWITCHBOARD_SESSION_ABSOLUTE", "session-absolute", "12h", "sign out this long after sign-in, active or not", raw["session-absolute"]},
+		{"SWITCHBOARD_REQUEST_TIMEOUT", "request-timeout", "20s", "every request's deadline, database queries included (1s to 10m)", raw["request-timeout"]},
 		{"SWITCHBOARD_LOG_FORMAT", "log-format", "text", "text or json", raw["log-format"]},
 		{"SWITCHBOARD_SECRET_SYNCS", "secret-syncs", "false", "serve the secret-sync family (team secrets, integration auths, syncs) and run its engine; not finished, off by default", raw["secret-syncs"]},
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
@@ -98,7 +101,7 @@ func (e *usageError) Error() string { return e.msg }
 // checks every value.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, error) {
 	raw := map[string]*string{}
-	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "metrics-token", "metrics-addr", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-client-secret-file", "oidc-provider-name", "oidc-jit", "oidc-groups-claim", "oidc-admin-group", "password-sign-in", "sync-interval", "secret-syncs"} {
+	for _, n := range []string{"addr", "database-url", "master-key", "base-url", "session-idle", "session-absolute", "request-timeout", "log-format", "allow-private-targets", "api-rate-limit", "manifest-dir", "metrics-token", "metrics-addr", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-client-secret-file", "oidc-provider-name", "oidc-jit", "oidc-groups-claim", "oidc-admin-group", "password-sign-in", "sync-interval", "secret-syncs"} {
 		raw[n] = new(string)
 	}
 	cfg := &Config{}
@@ -151,6 +154,11 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) func() (*Config, e
 				return nil, &configError{d.env, fmt.Sprintf("%q is not a duration of at least 1m (e.g. 30m, 12h)", val[d.env])}
 			}
 			*d.dst = v
+		}
+		if v, err := time.ParseDuration(val["SWITCHBOARD_REQUEST_TIMEOUT"]); err != nil || v < time.Second || v > 10*time.Minute {
+			return nil, &configError{"SWITCHBOARD_REQUEST_TIMEOUT", fmt.Sprintf("%q is not a duration from 1s to 10m (e.g. 20s)", val["SWITCHBOARD_REQUEST_TIMEOUT"])}
+		} else {
+			cfg.RequestTimeout = v
 		}
 		cfg.LogFormat = val["SWITCHBOARD_LOG_FORMAT"]
 		if cfg.LogFormat != "text" && cfg.LogFormat != "json" {

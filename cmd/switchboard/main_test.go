@@ -47,6 +47,7 @@ func TestRun_BadConfigExits2(t *testing.T) {
 		{"address by flag", nil, []string{"serve", "--addr", "127.0.0.1:99999"}, "SWITCHBOARD_ADDR"},
 		{"bad base URL", map[string]string{"SWITCHBOARD_BASE_URL": "ftp://x"}, []string{"serve"}, "SWITCHBOARD_BASE_URL"},
 		{"bad idle", map[string]string{"SWITCHBOARD_SESSION_IDLE": "soon"}, []string{"serve"}, "SWITCHBOARD_SESSION_IDLE"},
+		{"request timeout too short", map[string]string{"SWITCHBOARD_REQUEST_TIMEOUT": "10ms"}, []string{"serve"}, "SWITCHBOARD_REQUEST_TIMEOUT"},
 		{"rate limit not a number", map[string]string{"SWITCHBOARD_API_RATE_LIMIT": "lots"}, []string{"serve"}, "SWITCHBOARD_API_RATE_LIMIT"},
 		{"negative rate limit by flag", nil, []string{"serve", "--api-rate-limit", "-5"}, "SWITCHBOARD_API_RATE_LIMIT"},
 		{"postgres without key", map[string]string{"SWITCHBOARD_DATABASE_URL": "postgres://127.0.0.1:1/x"}, []string{"serve"}, "SWITCHBOARD_MASTER_KEY"},
