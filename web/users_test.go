@@ -189,7 +189,7 @@ func TestUsers_Invite(t *testing.T) {
 			htSignIn(t, env, "new@example.com") // the password is unchanged
 		})
 		t.Run("unknown links", func(t *testing.T) {
-			for _, p := range []string{"/set-password/garbage", "/set-password/sbp_" + strings.Repeat("0", 49), "/set-password/" + link[len("/set-password/"):len(link)-1] + "x"} {
+			for _, p := range []string{"/set-password/garbage", "/set-password/sbp_" + strings.Repeat("0", 49), "/set-password/" + link[len("/set-password/"):len(link)-1] + otherLast(link)} {
 				if resp, _ := env.Client().Get(p); resp.StatusCode != http.StatusNotFound {
 					t.Errorf("GET %s = %d, want 404", p, resp.StatusCode)
 				}
@@ -628,4 +628,13 @@ func TestUsers_CSRF(t *testing.T) {
 			t.Errorf("a forged post bumped the admin's session generation to %d", u.SessionGeneration)
 		}
 	})
+}
+
+// otherLast is a last character that differs from link's, so that swapping it
+// always makes an unknown link.
+func otherLast(link string) string {
+	if strings.HasSuffix(link, "x") {
+		return "y"
+	}
+	return "x"
 }
