@@ -27,6 +27,10 @@ func (h *Handlers) syncTeams(c *fiber.Ctx, want string) ([]views.Option, string,
 			chosen = t.ID
 		}
 	}
+	if chosen == "" && want != "" {
+		// Another team's id (or no team's) is not found, as everywhere.
+		return nil, "", sb.Errorf(sb.CodeNotFound, "Team not found")
+	}
 	if chosen == "" && len(teams) > 0 {
 		chosen = teams[0].ID
 	}
