@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"switchboard/db/dbtest"
+	"switchboard/integrations"
 	"switchboard/syncs"
 	"switchboard/syncs/targets"
 	"switchboard/web/webtest"
@@ -171,7 +172,34 @@ func mxSyncRows() []mxRow {
 			return url.Values{"active": {"false"}}
 		}), uiAction},
 		{"POST", "/secret-syncs/:id/delete", on((*mxFix).syncIntegration, "/secret-syncs/{}/delete"), uiAction},
+		{"GET", "/secret-syncs/:id/confirm/delete", on((*mxFix).syncIntegration, "/secret-syncs/{}/confirm/delete"), uiObject},
+		{"GET", "/secret-syncs/new", teamPath("/secret-syncs/new?team={}"), uiObject},
+		{"POST", "/secret-syncs/auths/connection", withForm(at("/secret-syncs/auths/connection"), func(f *mxFix, role string) url.Values {
+			return url.Values{"team": {f.team(role).ID}, "connection": {f.gitlabConnection(role)}, "integration": {"gitlab"}}
+		}), uiAction},
+		{"GET", "/secrets/confirm/delete", func(f *mxFix, role string) mxReq {
+			return mxReq{path: "/secrets/confirm/delete?" + url.Values{"team": {f.team(role).ID}, "env": {"dev"}, "path": {"/"}, "key": {f.syncSecret(role)}}.Encode()}
+		}, uiObject},
+		{"POST", "/secrets/environments", withForm(at("/secrets/environments"), func(f *mxFix, role string) url.Values {
+			s := "e" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+			return url.Values{"team": {f.team(role).ID}, "name": {s}, "slug": {s}}
+		}), uiAction},
+		{"POST", "/secrets/environments/:id", withForm(on((*mxFix).syncEnv, "/secrets/environments/{}"), func(f *mxFix, role string) url.Values {
+			return url.Values{"team": {f.team(role).ID}, "name": {"Renamed"}}
+		}), uiAction},
+		{"GET", "/secrets/environments/:id/confirm/delete", func(f *mxFix, role string) mxReq {
+			return mxReq{path: "/secrets/environments/" + f.syncEnv(role) + "/confirm/delete?team=" + f.team(role).ID}
+		}, uiObject},
+		{"POST", "/secrets/environments/:id/delete", func(f *mxFix, role string) mxReq {
+			return mxReq{path: "/secrets/environments/" + f.syncEnv(role) + "/delete?team=" + f.team(role).ID}
+		}, uiAction},
 	}
+}
+
+// gitlabConnection is a fresh Infisical GitLab app connection of the role's team.
+func (f *mxFix) gitlabConnection(scope string) string {
+	return f.create(&integrations.AppConnectionInput{App: "gitlab", Method: "access-token", Name: "gl-" + uuid.NewString()[:8], ProjectID: f.team(scope).ID,
+		Credentials: map[string]any{"accessToken": "glpat-matrix-0001", "instanceUrl": "https://gitlab.invalid", "accessTokenType": "project"}})
 }
 
 // TestAccessMatrix_SyncsLists: the family's lists, JSON and pages, show the
