@@ -174,9 +174,6 @@ func dotenvText(c *fiber.Ctx) (string, error) {
 		return c.FormValue("dotenv"), nil
 	}
 	tooBig := &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"dotenv_file": "The file is larger than " + views.MaxDotenvLabel}}
-	if fh.Size > MaxDotenvBytes {
-		return "", tooBig
-	}
 	f, err := fh.Open()
 	if err != nil {
 		return "", sb.Internal(err)
