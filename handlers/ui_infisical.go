@@ -342,10 +342,13 @@ func liveAppConnection(r *integrations.Record) (*integrations.AppConnection, boo
 // secrets as "stored encrypted"), its test button and its edit page.
 type infisicalPages struct{}
 
-func (infisicalPages) details(h *Handlers, _ *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
+func (infisicalPages) details(h *Handlers, c *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
 	conn, _, err := integrations.AppConnectionOf(r)
 	if err != nil {
 		return err
+	}
+	if r.Status == integrations.StatusActive {
+		d.SyncUse = SyncUseFor(c, r.ID, r.TeamID, conn.App, conn.Method)
 	}
 	d.Provider = "Infisical app connection"
 	d.Details = append(d.Details, views.Detail{Label: "App", Value: conn.AppName() + " · " + conn.MethodName()})

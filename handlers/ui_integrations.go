@@ -39,6 +39,10 @@ func (h *Handlers) NewIntegration(c *fiber.Ctx) error {
 	for i, p := range providers {
 		cards[i] = views.ProviderCard{Key: p.Key, Title: p.Title, Description: p.Description, Available: p.Available}
 	}
+	if on, _ := c.Locals(LocalSecretSyncs).(bool); on {
+		cards = append(cards, views.ProviderCard{Key: "secret-sync", Title: "Infisical secret sync", Available: true, Href: "/secret-syncs/new",
+			Description: "Keep a team's secrets synced into AWS Parameter Store, AWS Secrets Manager, HashiCorp Vault, GitHub Actions or GitLab CI/CD."})
+	}
 	return page(c, fiber.StatusOK, "New integration", "integrations", views.NewIntegration(cards), nil)
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"io"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,6 +28,10 @@ func (h *Handlers) syncTeams(c *fiber.Ctx, want string) ([]views.Option, string,
 		if t.ID == want {
 			chosen = t.ID
 		}
+	}
+	if chosen == "" && want != "" {
+		// Another team's id (or no team's) is not found, as everywhere.
+		return nil, "", sb.Errorf(sb.CodeNotFound, "Team not found")
 	}
 	if chosen == "" && len(teams) > 0 {
 		chosen = teams[0].ID
@@ -69,8 +75,10 @@ func (h *Handlers) secretsView(c *fiber.Ctx, team, env, path string) (views.Secr
 	if err != nil {
 		return v, err
 	}
+	v.EnvIDs = map[string]string{}
 	for _, e := range envs {
 		v.Envs = append(v.Envs, views.Option{Value: e.Slug, Label: e.Name})
+		v.EnvIDs[e.Slug] = e.ID
 	}
 	if v.Env == "" && len(envs) > 0 {
 		v.Env = envs[0].Slug
@@ -105,9 +113,22 @@ func (h *Handlers) SecretsPage(c *fiber.Ctx) error {
 	return page(c, fiber.StatusOK, "Secrets", "secrets", views.Secrets(v), nil)
 }
 
+// formOrQuery is a form value, or the query's (the confirmation page posts
+// its object in the action URL).
+func formOrQuery(c *fiber.Ctx, name string) string {
+	if v := c.FormValue(name); v != "" {
+		return v
+	}
+	return c.Query(name)
+}
+
+func secretsURL(team, env, path string) string {
+	return "/secrets?" + url.Values{"team": {team}, "env": {env}, "path": {path}}.Encode()
+}
+
 func (h *Handlers) secretsBack(c *fiber.Ctx, msg string) error {
 	flash(c, "success", msg)
-	return redirect(c, "/secrets?team="+c.FormValue("team")+"&env="+c.FormValue("env")+"&path="+c.FormValue("path"))
+	return redirect(c, secretsURL(formOrQuery(c, "team"), formOrQuery(c, "env"), formOrQuery(c, "path")))
 }
 
 func (h *Handlers) secretsInvalid(c *fiber.Ctx, err error, fill func(*views.SecretsView)) error {
@@ -143,9 +164,38 @@ func (h *Handlers) SecretSave(c *fiber.Ctx) error {
 	return h.secretsBack(c, "Saved "+key+". Its value will not be shown again.")
 }
 
-// SecretImport is POST /secrets/import: a pasted .env, all or nothing.
+// MaxDotenvBytes bounds an uploaded .env file (views.MaxDotenvLabel).
+const MaxDotenvBytes = 256 << 10
+
+// dotenvText is the uploaded .env file when one was sent, else the pasted text.
+func dotenvText(c *fiber.Ctx) (string, error) {
+	fh, err := c.FormFile("dotenv_file")
+	if err != nil || fh.Size == 0 {
+		return c.FormValue("dotenv"), nil
+	}
+	tooBig := &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"dotenv_file": "The file is larger than " + views.MaxDotenvLabel}}
+	f, err := fh.Open()
+	if err != nil {
+		return "", sb.Internal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxDotenvBytes+1))
+	if err != nil {
+		return "", sb.Internal(err)
+	}
+	if len(b) > MaxDotenvBytes {
+		return "", tooBig
+	}
+	return string(b), nil
+}
+
+// SecretImport is POST /secrets/import: a pasted .env or an uploaded file,
+// all or nothing.
 func (h *Handlers) SecretImport(c *fiber.Ctx) error {
-	text := c.FormValue("dotenv")
+	text, err := dotenvText(c)
+	if err != nil {
+		return h.secretsInvalid(c, err, func(v *views.SecretsView) {})
+	}
 	in, err := syncs.ParseDotenv(text)
 	if err == nil {
 		_, err = h.Syncs.UpsertSecrets(c.UserContext(), Actor(c), syncs.Scope{ProjectID: c.FormValue("team"), Environment: c.FormValue("env"), SecretPath: c.FormValue("path")}, in)
@@ -156,13 +206,125 @@ func (h *Handlers) SecretImport(c *fiber.Ctx) error {
 	return h.secretsBack(c, "Imported "+itoa(len(in))+" secrets.")
 }
 
-// SecretDelete is POST /secrets/delete.
+// SecretConfirmDelete is GET /secrets/confirm/delete?team=&env=&path=&key=:
+// the shared confirmation (a dialog with htmx, else a page).
+func (h *Handlers) SecretConfirmDelete(c *fiber.Ctx) error {
+	sc := syncs.Scope{ProjectID: c.Query("team"), Environment: c.Query("env"), SecretPath: c.Query("path")}
+	list, err := h.Syncs.ListSecrets(c.UserContext(), Actor(c), sc)
+	if err != nil {
+		return uiError(c, err)
+	}
+	var found *syncs.Secret
+	for i := range list {
+		if list[i].Key == c.Query("key") {
+			found = &list[i]
+		}
+	}
+	if found == nil {
+		return uiError(c, sb.Errorf(sb.CodeNotFound, "not found"))
+	}
+	q := url.Values{"team": {found.TeamID}, "env": {found.Environment}, "path": {found.Path}, "key": {found.Key}}
+	v := views.ConfirmView{ID: found.ID, Name: found.Key, Action: "delete", Button: "Delete", Danger: true, CSRF: csrf(c),
+		Title: "Delete the secret " + found.Key + "?", Text: "It is removed for good. Integrations that synced it remove it from their targets at their next run.",
+		ActionURL: "/secrets/delete?" + q.Encode(), CancelURL: secretsURL(found.TeamID, found.Environment, found.Path)}
+	return page(c, fiber.StatusOK, v.Title, "secrets", views.ConfirmPage(v), views.ConfirmDialog(v))
+}
+
+// SecretDelete is POST /secrets/delete (its object in the form or the query).
 func (h *Handlers) SecretDelete(c *fiber.Ctx) error {
-	key := c.FormValue("key")
-	if _, err := h.Syncs.DeleteSecret(c.UserContext(), Actor(c), syncs.Scope{ProjectID: c.FormValue("team"), Environment: c.FormValue("env"), SecretPath: c.FormValue("path")}, key); err != nil {
+	key := formOrQuery(c, "key")
+	if _, err := h.Syncs.DeleteSecret(c.UserContext(), Actor(c), syncs.Scope{ProjectID: formOrQuery(c, "team"), Environment: formOrQuery(c, "env"), SecretPath: formOrQuery(c, "path")}, key); err != nil {
 		return uiError(c, err)
 	}
 	return h.secretsBack(c, "Deleted "+key+".")
+}
+
+// envInvalid shows the Secrets page with an environment form's errors
+// (prefix "add." or "rename.").
+func (h *Handlers) envInvalid(c *fiber.Ctx, err error, prefix, env string) error {
+	e := sb.AsError(err)
+	if e.Code != sb.CodeInvalid && e.Code != sb.CodeBadRequest {
+		return uiError(c, err)
+	}
+	v, verr := h.secretsView(c, c.FormValue("team"), env, "/")
+	if verr != nil {
+		return uiError(c, verr)
+	}
+	v.Errors = views.Errors{}
+	for f, m := range e.Fields {
+		v.Errors[prefix+f] = m
+	}
+	if len(v.Errors) == 0 {
+		v.Errors[prefix+"slug"] = e.Message
+	}
+	return page(c, fiber.StatusUnprocessableEntity, "Secrets", "secrets", views.Secrets(v), nil)
+}
+
+// EnvCreateUI is POST /secrets/environments {team, name, slug}.
+func (h *Handlers) EnvCreateUI(c *fiber.Ctx) error {
+	e, err := h.Syncs.CreateEnvironment(c.UserContext(), Actor(c), c.FormValue("team"), c.FormValue("slug"), c.FormValue("name"))
+	if err != nil {
+		return h.envInvalid(c, err, "add.", "")
+	}
+	flash(c, "success", "Added the environment "+e.Name+".")
+	return redirect(c, secretsURL(e.TeamID, e.Slug, "/"))
+}
+
+// EnvRenameUI is POST /secrets/environments/{id} {team, name, slug}.
+func (h *Handlers) EnvRenameUI(c *fiber.Ctx) error {
+	e, err := h.Syncs.UpdateEnvironment(c.UserContext(), Actor(c), c.FormValue("team"), c.Params("id"), c.FormValue("slug"), c.FormValue("name"))
+	if err != nil {
+		if sb.ErrorCode(err) == sb.CodeNotFound {
+			return uiError(c, err)
+		}
+		// Show the page of the environment being renamed.
+		old := ""
+		if envs, lerr := h.Syncs.Environments(c.UserContext(), Actor(c), c.FormValue("team")); lerr == nil {
+			for _, x := range envs {
+				if x.ID == c.Params("id") {
+					old = x.Slug
+				}
+			}
+		}
+		return h.envInvalid(c, err, "rename.", old)
+	}
+	flash(c, "success", "Renamed the environment to "+e.Name+" ("+e.Slug+").")
+	return redirect(c, secretsURL(e.TeamID, e.Slug, "/"))
+}
+
+func (h *Handlers) envOf(c *fiber.Ctx, team, id string) (*syncs.Environment, error) {
+	envs, err := h.Syncs.Environments(c.UserContext(), Actor(c), team)
+	if err != nil {
+		return nil, err
+	}
+	for i := range envs {
+		if envs[i].ID == id {
+			return &envs[i], nil
+		}
+	}
+	return nil, sb.Errorf(sb.CodeNotFound, "Environment with ID '%s' not found", id)
+}
+
+// EnvConfirmDelete is GET /secrets/environments/{id}/confirm/delete?team=.
+func (h *Handlers) EnvConfirmDelete(c *fiber.Ctx) error {
+	e, err := h.envOf(c, c.Query("team"), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	v := views.ConfirmView{ID: e.ID, Name: e.Slug, Action: "delete", Button: "Delete", Danger: true, CSRF: csrf(c),
+		Title: "Delete the environment " + e.Name + "?", Text: "Its secrets and the integrations that sync from it are removed for good. Target secrets stay where they are.",
+		ActionURL: "/secrets/environments/" + e.ID + "/delete?team=" + url.QueryEscape(e.TeamID), CancelURL: secretsURL(e.TeamID, e.Slug, "/")}
+	return page(c, fiber.StatusOK, v.Title, "secrets", views.ConfirmPage(v), views.ConfirmDialog(v))
+}
+
+// EnvDeleteUI is POST /secrets/environments/{id}/delete?team=.
+func (h *Handlers) EnvDeleteUI(c *fiber.Ctx) error {
+	e, err := h.Syncs.DeleteEnvironment(c.UserContext(), Actor(c), formOrQuery(c, "team"), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	flash(c, "success", "Deleted the environment "+e.Name+".")
+	return redirect(c, "/secrets?team="+url.QueryEscape(e.TeamID))
 }
 
 func syncRow(in *syncs.Integration) views.SyncRow {
@@ -257,16 +419,200 @@ func (h *Handlers) SyncAuthCreate(c *fiber.Ctx) error {
 	return redirect(c, "/secret-syncs?team="+c.FormValue("team"))
 }
 
-// SyncCreate is POST /secret-syncs.
+// syncFieldInfo is how the form shows one target field: its form name,
+// label and hint, per target.
+func syncFieldInfo(target, field string) views.SyncField {
+	f := views.SyncField{Name: field, ErrKey: field, Label: field, Required: true}
+	switch field {
+	case "region":
+		f.Label, f.Hint = "AWS region", "For example us-east-1"
+	case "path":
+		f.Name = "targetPath"
+		if target == "aws-parameter-store" {
+			f.Label, f.Hint, f.Required = "Parameter path", "Optional; starts and ends with /, for example /payments/prod/", false
+		} else {
+			f.Label, f.Hint = "Secret path", "The path in the mount, for example payments/prod"
+		}
+	case "app":
+		switch target {
+		case "aws-secret-manager":
+			f.Label = "AWS secret name"
+		case "hashicorp-vault":
+			f.Label, f.Hint = "KV v2 mount", "For example secret"
+		case "github":
+			f.Label = "Repository"
+		}
+	case "owner":
+		f.Label, f.Hint = "Repository owner", "A user or an organisation"
+	case "appId":
+		f.Label, f.Hint = "Project", "The GitLab project's id or path (group/project)"
+	case "targetEnvironment":
+		f.Label, f.Hint, f.Required = "Environment scope", "Optional; * (every environment) when empty", false
+	case "metadata.mappingBehavior":
+		f.Name, f.Label = "mappingBehavior", "Mapping"
+		f.Options = []views.Option{{Value: "many-to-one", Label: "All keys as one JSON secret"}, {Value: "one-to-one", Label: "One secret per key"}}
+	}
+	return f
+}
+
+// syncNewView builds the new-integration form from a request's values
+// (query or form): the auth chosen decides the target's fields.
+func (h *Handlers) syncNewView(c *fiber.Ctx, value func(string) string) (views.SyncNewView, error) {
+	v := views.SyncNewView{CSRF: csrf(c), Env: value("env"), Path: value("path"), Initial: value("initialSyncBehavior"),
+		Prefix: value("secretPrefix"), Suffix: value("secretSuffix"), Auth: value("auth")}
+	var err error
+	_, v.TeamID, err = h.syncTeams(c, value("team"))
+	if err != nil || v.TeamID == "" {
+		if err == nil {
+			err = sb.Errorf(sb.CodeNotFound, "Team not found")
+		}
+		return v, err
+	}
+	if v.Path == "" {
+		v.Path = "/"
+	}
+	auths, err := h.Syncs.Auths(c.UserContext(), Actor(c), v.TeamID)
+	if err != nil {
+		return v, err
+	}
+	target := ""
+	for _, a := range auths {
+		info, _ := targets.Lookup(a.Integration)
+		label := info.Title
+		if a.URL != "" {
+			label += " · " + a.URL
+		}
+		if a.ConnectionID != "" {
+			label += " · app connection"
+		}
+		v.Auths = append(v.Auths, views.Option{Value: a.ID, Label: label})
+	}
+	chosen := false
+	for _, a := range auths {
+		if a.ID == v.Auth {
+			target, chosen = a.Integration, true
+		}
+	}
+	if !chosen && len(auths) > 0 {
+		v.Auth, target = auths[0].ID, auths[0].Integration
+	}
+	if info, ok := targets.Lookup(target); ok {
+		v.Target = info.Title
+		for _, name := range info.Fields {
+			f := syncFieldInfo(target, name)
+			f.Value = value(f.Name)
+			v.Fields = append(v.Fields, f)
+		}
+	}
+	envs, err := h.Syncs.Environments(c.UserContext(), Actor(c), v.TeamID)
+	if err != nil {
+		return v, err
+	}
+	for _, e := range envs {
+		v.Envs = append(v.Envs, views.Option{Value: e.Slug, Label: e.Name})
+	}
+	return v, nil
+}
+
+// SyncNew is GET /secret-syncs/new?team=&auth=: the form (htmx reloads it
+// when the auth changes, swapping in the target's fields).
+func (h *Handlers) SyncNew(c *fiber.Ctx) error {
+	v, err := h.syncNewView(c, func(n string) string { return c.Query(n) })
+	if err != nil {
+		return uiError(c, err)
+	}
+	return page(c, fiber.StatusOK, "New integration", "secret-syncs", views.SyncNew(v), nil)
+}
+
+// SyncCreate is POST /secret-syncs; with reload=1 (the no-JS "Show this
+// target's fields") it shows the form again with the auth's fields.
 func (h *Handlers) SyncCreate(c *fiber.Ctx) error {
+	form := func(n string) string { return c.FormValue(n) }
+	if c.FormValue("reload") != "" {
+		v, err := h.syncNewView(c, form)
+		if err != nil {
+			return uiError(c, err)
+		}
+		return page(c, fiber.StatusOK, "New integration", "secret-syncs", views.SyncNew(v), nil)
+	}
 	env, path := c.FormValue("env"), c.FormValue("path")
 	in, err := h.Syncs.CreateIntegration(c.UserContext(), Actor(c), syncs.IntegrationInput{IntegrationAuthID: c.FormValue("auth"), SourceEnvironment: &env, SecretPath: &path,
 		Spec: targets.Spec{Region: c.FormValue("region"), App: c.FormValue("app"), AppID: c.FormValue("appId"), Owner: c.FormValue("owner"),
-			Path: c.FormValue("targetPath"), TargetEnvironment: c.FormValue("targetEnvironment")}})
+			Path: c.FormValue("targetPath"), TargetEnvironment: c.FormValue("targetEnvironment"),
+			Metadata: targets.Metadata{MappingBehavior: c.FormValue("mappingBehavior"), InitialSyncBehavior: c.FormValue("initialSyncBehavior"),
+				SecretPrefix: c.FormValue("secretPrefix"), SecretSuffix: c.FormValue("secretSuffix")}}})
 	if err != nil {
-		return h.syncsInvalid(c, err)
+		e := sb.AsError(err)
+		if e.Code != sb.CodeInvalid && e.Code != sb.CodeBadRequest && e.Code != sb.CodeNotFound {
+			return uiError(c, err)
+		}
+		v, verr := h.syncNewView(c, form)
+		if verr != nil {
+			return uiError(c, verr)
+		}
+		v.Errors = views.Errors{}
+		for f, m := range e.Fields {
+			v.Errors[f] = m
+		}
+		if len(v.Errors) == 0 {
+			key := "integrationAuthId"
+			if strings.HasPrefix(e.Message, "Folder") {
+				key = "secretPath"
+			} else if strings.HasPrefix(e.Message, "Environment") {
+				key = "sourceEnvironment"
+			}
+			v.Errors[key] = e.Message
+		}
+		return page(c, fiber.StatusUnprocessableEntity, "New integration", "secret-syncs", views.SyncNew(v), nil)
 	}
 	return redirect(c, "/secret-syncs/"+in.ID)
+}
+
+// SyncAuthFromConnection is POST /secret-syncs/auths/connection {team,
+// connection, integration}: "Use for secret syncs" on an app connection's
+// page stores an auth that references the connection.
+func (h *Handlers) SyncAuthFromConnection(c *fiber.Ctx) error {
+	a, err := h.Syncs.CreateAuthFromConnection(c.UserContext(), Actor(c), c.FormValue("team"), c.FormValue("integration"), c.FormValue("connection"))
+	if err != nil {
+		if sb.ErrorCode(err) == sb.CodeInvalid {
+			return uiError(c, sb.Errorf(sb.CodeBadRequest, "%s", sb.AsError(err).Error()))
+		}
+		return uiError(c, err)
+	}
+	flash(c, "success", "The connection can now be used for secret syncs: create an integration with it.")
+	return redirect(c, "/secret-syncs/new?"+url.Values{"team": {a.TeamID}, "auth": {a.ID}}.Encode())
+}
+
+// SyncUseFor is the "Use for secret syncs" offer of an app connection
+// (nil when the family is off or no target accepts its app and method).
+func SyncUseFor(c *fiber.Ctx, connectionID, teamID, app, method string) *views.SyncUseView {
+	if on, _ := c.Locals(LocalSecretSyncs).(bool); !on {
+		return nil
+	}
+	v := &views.SyncUseView{ConnectionID: connectionID, TeamID: teamID, CSRF: csrf(c)}
+	for _, t := range targets.All() {
+		if t.ConnectionApp == "" || t.ConnectionApp != app || app == "aws" && method != "access-key" || app == "hashicorp-vault" && method != "app-role" {
+			continue
+		}
+		v.Targets = append(v.Targets, views.Option{Value: t.Slug, Label: t.Title})
+	}
+	if len(v.Targets) == 0 {
+		return nil
+	}
+	return v
+}
+
+// SyncConfirmDelete is GET /secret-syncs/{id}/confirm/delete.
+func (h *Handlers) SyncConfirmDelete(c *fiber.Ctx) error {
+	in, err := h.Syncs.GetIntegration(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	r := syncRow(in)
+	v := views.ConfirmView{ID: in.ID, Name: r.Where, Action: "delete", Button: "Delete", Danger: true, CSRF: csrf(c),
+		Title: "Delete this integration (" + in.Integration + " " + r.Where + ")?", Text: "Its syncs stop for good. The secrets it wrote stay at the target.",
+		ActionURL: "/secret-syncs/" + in.ID + "/delete", CancelURL: "/secret-syncs/" + in.ID}
+	return page(c, fiber.StatusOK, v.Title, "secret-syncs", views.ConfirmPage(v), views.ConfirmDialog(v))
 }
 
 // SyncShow is GET /secret-syncs/{id}.

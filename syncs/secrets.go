@@ -411,6 +411,13 @@ func (s *Service) UpdateEnvironment(ctx context.Context, actor sb.Actor, project
 		return nil, err
 	}
 	slug, name = strings.TrimSpace(slug), strings.TrimSpace(name)
+	// PATCH's members are optional (Infisical's): an absent one is kept.
+	if slug == "" {
+		slug = e.Slug
+	}
+	if name == "" {
+		name = e.Name
+	}
 	v := sb.Validation{}
 	validateEnv(v, slug, name)
 	if err := v.Err(); err != nil {

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,4 +28,13 @@ func sortedErrorKeys(e Errors, prefix string) []string {
 		return a < b
 	})
 	return out
+}
+
+// MaxDotenvLabel is the upload limit of a .env file, as the page says it.
+const MaxDotenvLabel = "256 KiB"
+
+// secretConfirmURL asks before deleting a secret (no-JS: a page of its own).
+func secretConfirmURL(v SecretsView, key string) string {
+	q := url.Values{"team": {v.TeamID}, "env": {v.Env}, "path": {v.Path}, "key": {key}}
+	return "/secrets/confirm/delete?" + q.Encode()
 }

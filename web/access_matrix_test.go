@@ -206,7 +206,7 @@ func with(m map[string]int, k string, v int) map[string]int {
 
 func mxRows() []mxRow {
 	opToken := func(*mxFix, string) url.Values { return url.Values{"name": {"renamed"}} }
-	return []mxRow{
+	return append([]mxRow{
 		// Public and infrastructure.
 		{"GET", "/healthz", at("/healthz"), public},
 		{"GET", "/readyz", at("/readyz"), public},
@@ -381,12 +381,12 @@ func mxRows() []mxRow {
 			return []any{map[string]any{"op": "replace", "path": "/enabled", "value": false}}
 		}), apiWrite},
 		{"DELETE", "/api/v2/integration-configurations/:id", on((*mxFix).launchDarkly, "/api/v2/integration-configurations/{}"), with(apiWrite, mxRW, 204)},
-	}
+	}, mxSyncRows()...)
 }
 
 func TestAccessMatrix_EveryRoute(t *testing.T) {
 	rows := mxRows()
-	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
+	htEachDialectSyncs(t, func(t *testing.T, env *webtest.Env) {
 		f := &mxFix{t: t, env: env, own: env.CreateTeam("own"), other: env.CreateTeam("other")}
 		f.adminUser = env.CreateUser("admin@example.com", sb.RoleAdmin)
 		f.supportU = env.CreateUser("support@example.com", sb.RoleSupport, "own")

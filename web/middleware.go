@@ -195,6 +195,12 @@ func (m *middleware) csrf(c *fiber.Ctx) error {
 	if token == "" {
 		token = string(c.Request().PostArgs().Peek("_csrf"))
 	}
+	if token == "" && strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		// A form with a file (the .env upload) is multipart.
+		if f, err := c.MultipartForm(); err == nil && len(f.Value["_csrf"]) > 0 {
+			token = f.Value["_csrf"][0]
+		}
+	}
 	want := session.From(c).CSRF()
 	if token == "" || want == "" || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
 		return forbidden(c, "the form expired or was sent from another site: reload the page and try again")

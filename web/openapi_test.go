@@ -17,7 +17,7 @@ import (
 // without a description in /openapi.json (or the description names a route
 // that does not exist).
 func TestOpenAPI_CoversEveryJSONRoute(t *testing.T) {
-	env := webtest.New(t, db.SQLite)
+	env := webtest.NewSyncs(t, db.SQLite)
 	resp, _, raw := env.API(http.MethodGet, "/openapi.json", "", nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /openapi.json = %d", resp.StatusCode)
@@ -68,7 +68,7 @@ func TestOpenAPI_CoversEveryJSONRoute(t *testing.T) {
 // statuses every authenticated route can answer (401, 429, and 403 on a
 // write), and required members on every JSON object a route answers.
 func TestOpenAPI_MatchesDeclarations(t *testing.T) {
-	env := webtest.New(t, db.SQLite)
+	env := webtest.NewSyncs(t, db.SQLite)
 	_, _, raw := env.API(http.MethodGet, "/openapi.json", "", nil)
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil {

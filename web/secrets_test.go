@@ -274,7 +274,7 @@ func TestSecrets_NeverLeak_SecretSyncs(t *testing.T) {
 			env := webtest.NewSyncs(t, d)
 			team := env.CreateTeam("payments")
 			token := env.CreateToken(team.ID, false)
-			const single, batched, authToken = "single-secret-value-0001", "batched-secret-value-0002", "glpat-never-shown-0003"
+			const single, batched, authToken, uploaded = "single-secret-value-0001", "batched-secret-value-0002", "glpat-never-shown-0003", "uploaded-secret-value-0004"
 			gl := &standin.GitLab{Token: authToken}
 			srv := httptest.NewServer(gl)
 			defer srv.Close()
@@ -304,11 +304,26 @@ func TestSecrets_NeverLeak_SecretSyncs(t *testing.T) {
 			call(http.MethodGet, "/api/v1/integration-auth/"+authID, nil)
 			call(http.MethodGet, "/api/v1/workspace/"+team.ID+"/integrations", nil)
 			call(http.MethodGet, "/api/v1/workspace/"+team.ID+"/authorizations", nil)
+			// The browser side: a .env file uploaded, then every page of the family.
+			env.CreateUser("admin@example.com", sb.RoleAdmin)
+			c := env.Client()
+			c.SignIn("admin@example.com")
+			if resp, _ := uploadDotenv(t, c, team.ID, "UPLOADED="+uploaded+"\n"); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("upload = %d", resp.StatusCode)
+			}
+			for _, p := range []string{"/secrets?team=" + team.ID + "&env=dev", "/secret-syncs?team=" + team.ID, "/secret-syncs/" + id, "/secret-syncs/new?team=" + team.ID,
+				"/secret-syncs/" + id + "/confirm/delete", "/secrets/confirm/delete?team=" + team.ID + "&env=dev&path=/&key=UPLOADED"} {
+				resp, body := c.Get(p)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s = %d", p, resp.StatusCode)
+				}
+				later.WriteString(body)
+			}
 			dump := dumpDB(t, env.Store)
-			if !strings.Contains(dump, "secret_sync.run") || !strings.Contains(later.String(), "SINGLE") {
+			if !strings.Contains(dump, "secret_sync.run") || !strings.Contains(later.String(), "SINGLE") || !strings.Contains(later.String(), "UPLOADED") {
 				t.Fatalf("no sync audit row or no secret keys in the answers: the scan would prove nothing")
 			}
-			for name, secret := range map[string]string{"secret value": single, "batched value": batched, "auth token": authToken} {
+			for name, secret := range map[string]string{"secret value": single, "batched value": batched, "auth token": authToken, "uploaded value": uploaded} {
 				if strings.Contains(later.String(), secret) {
 					t.Errorf("the %s appears in a later answer", name)
 				}

@@ -62,7 +62,7 @@ func TestUISyncs_Flow(t *testing.T) {
 			if resp, _ := c.Post("/secret-syncs/auths", url.Values{"team": {team.ID}, "integration": {"hashicorp-vault"}, "url": {srv.URL}, "access_id": {"role-ui"}, "access_token": {"secret-id-ui-0001"}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("create auth = %d", resp.StatusCode)
 			}
-			authID := regexp.MustCompile(`<option value="([0-9a-f-]{36})">hashicorp-vault`).FindStringSubmatch(get("/secret-syncs?team=" + team.ID))
+			authID := regexp.MustCompile(`<option value="([0-9a-f-]{36})"[^>]*>HashiCorp Vault`).FindStringSubmatch(get("/secret-syncs/new?team=" + team.ID))
 			if authID == nil {
 				t.Fatal("the auth is not offered in the integration form")
 			}

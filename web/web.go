@@ -42,7 +42,8 @@ type Config struct {
 	// default, DefaultAPIRateLimit, is the configuration's).
 	APIRateLimit int
 	// SecretSyncs serves the secret-sync family (secrets, integration auths,
-	// integrations and their pages); off by default until it is finished.
+	// integrations and their pages); serve turns it on unless
+	// SWITCHBOARD_SECRET_SYNCS=false.
 	SecretSyncs bool
 	// Manifests are the LaunchDarkly integrations offered; nil means the
 	// shipped ones.
@@ -200,8 +201,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	appConns.Post("/:app/:id/enable", h.APIInfisicalEnable)
 	appConns.Use(handlers.APIInfisicalNotFound)
 	// Infisical's secrets and legacy integrations (the secret-sync family),
-	// served only when cfg.SecretSyncs is on (the family is not finished: its
-	// routes are not yet in the access matrix and the OpenAPI document).
+	// served unless cfg.SecretSyncs is off (SWITCHBOARD_SECRET_SYNCS=false).
 	if cfg.SecretSyncs {
 		infAuth := m.apiAuth(handlers.InfisicalAPIError, false)
 		app.Get("/api/v4/secrets", infAuth, h.APISecretsList)
@@ -304,10 +304,18 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		signedIn.Post("/secrets", h.SecretSave)
 		signedIn.Post("/secrets/import", h.SecretImport)
 		signedIn.Post("/secrets/delete", h.SecretDelete)
+		signedIn.Get("/secrets/confirm/delete", h.SecretConfirmDelete)
+		signedIn.Post("/secrets/environments", h.EnvCreateUI)
+		signedIn.Post("/secrets/environments/:id", h.EnvRenameUI)
+		signedIn.Get("/secrets/environments/:id/confirm/delete", h.EnvConfirmDelete)
+		signedIn.Post("/secrets/environments/:id/delete", h.EnvDeleteUI)
 		signedIn.Get("/secret-syncs", h.SyncsPage)
+		signedIn.Get("/secret-syncs/new", h.SyncNew)
 		signedIn.Post("/secret-syncs", h.SyncCreate)
 		signedIn.Post("/secret-syncs/auths", h.SyncAuthCreate)
+		signedIn.Post("/secret-syncs/auths/connection", h.SyncAuthFromConnection)
 		signedIn.Get("/secret-syncs/:id", h.SyncShow)
+		signedIn.Get("/secret-syncs/:id/confirm/delete", h.SyncConfirmDelete)
 		signedIn.Post("/secret-syncs/:id/sync", h.SyncNowUI)
 		signedIn.Post("/secret-syncs/:id/active", h.SyncActive)
 		signedIn.Post("/secret-syncs/:id/delete", h.SyncDeleteUI)

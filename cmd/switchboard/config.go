@@ -67,7 +67,7 @@ func (c *Config) settings(raw map[string]*string) []setting {
 		{"SWITCHBOARD_SESSION_ABSOLUTE", "session-absolute", "12h", "sign out this long after sign-in, active or not", raw["session-absolute"]},
 		{"SWITCHBOARD_REQUEST_TIMEOUT", "request-timeout", "20s", "every request's deadline, database queries included (1s to 10m)", raw["request-timeout"]},
 		{"SWITCHBOARD_LOG_FORMAT", "log-format", "text", "text or json", raw["log-format"]},
-		{"SWITCHBOARD_SECRET_SYNCS", "secret-syncs", "false", "serve the secret-sync family (team secrets, integration auths, syncs) and run its engine; not finished, off by default", raw["secret-syncs"]},
+		{"SWITCHBOARD_SECRET_SYNCS", "secret-syncs", "true", "serve the secret-sync family (team secrets, integration auths, syncs) and run its engine; false turns the family off", raw["secret-syncs"]},
 		{"SWITCHBOARD_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "false", "let Test connection reach private, loopback and link-local addresses", raw["allow-private-targets"]},
 		{"SWITCHBOARD_API_RATE_LIMIT", "api-rate-limit", strconv.Itoa(web.DefaultAPIRateLimit), "JSON API requests a minute per token (0 turns the limit off)", raw["api-rate-limit"]},
 		{"SWITCHBOARD_MANIFEST_DIR", "manifest-dir", "", "folder of extra LaunchDarkly manifest JSON files", raw["manifest-dir"]},

@@ -12,8 +12,6 @@
  *   <button type="button" data-toggle-secret="#id">Show</button>
  *       Toggles an <input> between type=password and type=text, or swaps
  *       another element's text between its data-masked and data-value.
- *   <form data-confirm="Delete this key?">
- *       Asks before submitting; cancelling stops the submit.
  *   <meta name="csrf-token" content="...">
  *       Sent as the X-CSRF-Token header on every htmx request.
  *   <dialog data-confirm-dialog> … <a data-close-dialog>
@@ -167,25 +165,6 @@
       onToggleSecret(button);
     }
   });
-
-  // ---- Confirm before submit ---------------------------------------------
-
-  // Capture phase, so a cancelled confirm stops the submit before htmx (which
-  // listens for submit on the form itself) sees it.
-  document.addEventListener(
-    'submit',
-    function (event) {
-      var form = event.target;
-      if (!form || !form.hasAttribute || !form.hasAttribute('data-confirm')) {
-        return;
-      }
-      if (!window.confirm(form.getAttribute('data-confirm'))) {
-        event.preventDefault();
-        event.stopImmediatePropagation();
-      }
-    },
-    true
-  );
 
   // ---- Reveal pages never come back from the back/forward cache ----------
   //

@@ -82,7 +82,7 @@ func NewWith(tb testing.TB, d db.Dialect, configure func(*web.Config)) *Env {
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := web.Config{BaseURL: "http://127.0.0.1", AllowPrivateTargets: true, APIRateLimit: TestAPIRateLimit}
+	cfg := web.Config{BaseURL: "http://127.0.0.1", AllowPrivateTargets: true, APIRateLimit: TestAPIRateLimit, SecretSyncs: true}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -258,7 +258,8 @@ func (e *Env) API(method, path, token string, body any) (*http.Response, map[str
 	return resp, m, string(b)
 }
 
-// NewSyncs is New with the secret-sync family served (web.Config.SecretSyncs).
+// NewSyncs is New with the secret-sync family served (web.Config.SecretSyncs),
+// as New now serves it too (serve's default); kept for the family's tests.
 func NewSyncs(tb testing.TB, d db.Dialect) *Env {
 	tb.Helper()
 	return NewWith(tb, d, func(c *web.Config) { c.SecretSyncs = true })
