@@ -33,7 +33,13 @@ const (
 	// CodeUnsupportedMedia is a body in a media type or encoding the route
 	// does not take (415): not JSON, or compressed.
 	CodeUnsupportedMedia Code = "unsupported_media"
-	CodeInternal         Code = "internal"
+	// CodeUnprocessable is a well-formed request that cannot be processed
+	// as sent (422): an Idempotency-Key reused with another request.
+	CodeUnprocessable Code = "unprocessable"
+	// CodeInProgress is a request that waited for another one it depends on
+	// (the first with its Idempotency-Key) which is still running (409).
+	CodeInProgress Code = "in_progress"
+	CodeInternal   Code = "internal"
 )
 
 // Error is a domain error: a code, a message safe to show to the caller, and
