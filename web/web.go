@@ -58,6 +58,9 @@ type Config struct {
 	// with "Authorization: Bearer <MetricsToken>"; empty means no /metrics
 	// route here (a separate metrics address may serve App.Metrics).
 	MetricsToken string
+	// IdempotencyWait bounds how long a request waits for a running one
+	// with the same Idempotency-Key before it answers 409; 0 means 20 s.
+	IdempotencyWait time.Duration
 }
 
 // App is the assembled application.
@@ -142,7 +145,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	})
 	met := metrics.New(store.SQLX().DB)
 	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store, metrics: met}
-	idem := &idempotency{store: store, keys: keys}
+	idem := &idempotency{store: store, keys: keys, wait: cfg.IdempotencyWait}
 	if cfg.APIRateLimit > 0 {
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
