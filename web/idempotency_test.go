@@ -41,6 +41,8 @@ type idemFamily struct {
 	// errShape checks a body is the family's error shape with status.
 	errShape func(t *testing.T, status int, m map[string]any, raw string)
 	syncs    bool
+	// secret marks a create whose answer carries a one-time secret.
+	secret bool
 }
 
 func idemBearer(r *http.Request, token string) { r.Header.Set("Authorization", "Bearer "+token) }
@@ -104,7 +106,7 @@ func idemFamilies() []idemFamily {
 			},
 		},
 		{
-			name: "nodekeys", status: http.StatusCreated, table: "integrations", auth: idemBearer, errShape: nodeShape,
+			name: "nodekeys", status: http.StatusCreated, secret: true, table: "integrations", auth: idemBearer, errShape: nodeShape,
 			setup: func(t *testing.T, env *webtest.Env, teamID string) (string, func(string) string) {
 				// A node has one key: each name gets its own node.
 				nodes := map[string]string{}
@@ -347,13 +349,31 @@ func TestIdempotency_NotKeptAndExpiry(t *testing.T) {
 		if resp, _, raw := idemDo(t, env, f, path, token, key, body("Fixed")); resp.StatusCode != f.status || resp.Header.Get(web.ReplayedHeader) != "" {
 			t.Errorf("corrected body with the key of a refused one = %d (replayed %q), want a fresh %d; body %s", resp.StatusCode, resp.Header.Get(web.ReplayedHeader), f.status, raw)
 		}
-		env.Store.Now = func() time.Time { return time.Now().Add(web.IdempotencyTTL + time.Minute) }
+		var created time.Time
+		if err := env.Store.SQLX().Get(&created, env.Store.SQLX().Rebind(`SELECT created_at FROM idempotency_keys WHERE idem_key = ?`), key); err != nil {
+			t.Fatal(err)
+		}
+		// A request just before 24 h runs the periodic prune, which keeps
+		// the key; the next, under a minute later, does not prune, so the
+		// claim itself must see that the key has expired.
+		env.Store.Now = func() time.Time { return created.Add(web.IdempotencyTTL - 30*time.Second) }
 		defer func() { env.Store.Now = time.Now }()
+		if resp, _, raw := idemDo(t, env, f, path, token, uuid.NewString(), body("Prune")); resp.StatusCode != f.status {
+			t.Fatalf("create before 24 h = %d; body %s", resp.StatusCode, raw)
+		}
+		wantLater := f.status
+		if f.secret {
+			wantLater = http.StatusGone // past the secret's window
+		}
+		if resp, _, raw := idemDo(t, env, f, path, token, key, body("Fixed")); resp.StatusCode != wantLater || resp.Header.Get(web.ReplayedHeader) != "true" {
+			t.Errorf("same key just before 24 h = %d (replayed %q), want the replay; body %s", resp.StatusCode, resp.Header.Get(web.ReplayedHeader), raw)
+		}
+		env.Store.Now = func() time.Time { return created.Add(web.IdempotencyTTL + 20*time.Second) }
 		if resp, _, raw := idemDo(t, env, f, path, token, key, body("Later")); resp.StatusCode != f.status || resp.Header.Get(web.ReplayedHeader) != "" {
 			t.Errorf("same key after 24 h = %d (replayed %q), want a fresh %d; body %s", resp.StatusCode, resp.Header.Get(web.ReplayedHeader), f.status, raw)
 		}
-		if n := idemCount(t, env, f, team.ID); n != 2 {
-			t.Errorf("rows = %d, want 2 (the corrected create and the one after 24 h)", n)
+		if n := idemCount(t, env, f, team.ID); n != 3 {
+			t.Errorf("rows = %d, want 3 (the corrected create, one more, and the one after 24 h)", n)
 		}
 	})
 }
@@ -382,12 +402,13 @@ func TestIdempotency_SecretWindow(t *testing.T) {
 
 			// Sealed at rest: the row holds neither the secret nor the answer's text.
 			var rows []struct {
-				Body          []byte  `db:"body"`
-				KeyID         *string `db:"key_id"`
-				ID            string  `db:"id"`
-				CarriesSecret bool    `db:"carries_secret"`
+				Body          []byte    `db:"body"`
+				KeyID         *string   `db:"key_id"`
+				ID            string    `db:"id"`
+				CarriesSecret bool      `db:"carries_secret"`
+				DoneAt        time.Time `db:"done_at"`
 			}
-			if err := env.Store.SQLX().Select(&rows, `SELECT id, body, key_id, carries_secret FROM idempotency_keys`); err != nil {
+			if err := env.Store.SQLX().Select(&rows, `SELECT id, body, key_id, carries_secret, done_at FROM idempotency_keys`); err != nil {
 				t.Fatal(err)
 			}
 			if len(rows) != 1 || rows[0].Body == nil || rows[0].KeyID == nil || !rows[0].CarriesSecret {
@@ -400,8 +421,12 @@ func TestIdempotency_SecretWindow(t *testing.T) {
 				t.Errorf("the row does not open to the first answer under its AAD: %v", err)
 			}
 
-			// Within the window the same token gets the same secret.
-			env.Store.Now = func() time.Time { return time.Now().Add(web.IdempotencySecretWindow - time.Minute) }
+			// Within the window the same token gets the same secret. The
+			// clock is set from the answer's time; the two steps are less
+			// than a minute apart, so the periodic prune does not run at the
+			// second and the replay's own window check is what answers.
+			done := rows[0].DoneAt
+			env.Store.Now = func() time.Time { return done.Add(web.IdempotencySecretWindow - 30*time.Second) }
 			defer func() { env.Store.Now = time.Now }()
 			resp, _, again := idemDo(t, env, f, path, token, key, body("Secret"))
 			if resp.StatusCode != http.StatusCreated || again != first {
@@ -414,7 +439,7 @@ func TestIdempotency_SecretWindow(t *testing.T) {
 			}
 
 			// After the window: 410 in the node family's shape, naming the key to rotate.
-			env.Store.Now = func() time.Time { return time.Now().Add(web.IdempotencySecretWindow + time.Minute) }
+			env.Store.Now = func() time.Time { return done.Add(web.IdempotencySecretWindow + 20*time.Second) }
 			resp, m, raw := idemDo(t, env, f, path, token, key, body("Secret"))
 			if resp.StatusCode != http.StatusGone || strings.Contains(raw, secret) {
 				t.Errorf("replay after the window = %d %s, want 410 without the secret", resp.StatusCode, raw)
