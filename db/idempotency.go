@@ -29,6 +29,7 @@ type IdempotencyKey struct {
 	State       string `db:"state"`
 	Status      int    `db:"status"`
 	ContentType string `db:"content_type"`
+	Location    string `db:"location"`
 	// KeyID and Body are the sealed answer (AAD "idempotency:<ID>"); nil
 	// while running and once a secret-carrying answer is forgotten.
 	KeyID         *string    `db:"key_id"`
@@ -40,7 +41,7 @@ type IdempotencyKey struct {
 	DoneAt        *time.Time `db:"done_at"`
 }
 
-const idempotencyCols = `id, token_id, idem_key, fingerprint, state, status, content_type, key_id, body, carries_secret, object_id, created_at, locked_at, done_at`
+const idempotencyCols = `id, token_id, idem_key, fingerprint, state, status, content_type, location, key_id, body, carries_secret, object_id, created_at, locked_at, done_at`
 
 // ClaimIdempotencyKey takes the lock of (tokenID, key) for a request with
 // fingerprint: it inserts a running row, or takes over a row created before
@@ -78,7 +79,7 @@ func (d *DB) ClaimIdempotencyKey(ctx context.Context, tokenID, key, fingerprint 
 		if !expired && !stale {
 			return cur, false, nil
 		}
-		res, err = d.x.ExecContext(ctx, d.q(`UPDATE idempotency_keys SET id = ?, fingerprint = ?, state = ?, status = 0, content_type = '',
+		res, err = d.x.ExecContext(ctx, d.q(`UPDATE idempotency_keys SET id = ?, fingerprint = ?, state = ?, status = 0, content_type = '', location = '',
 			key_id = NULL, body = NULL, carries_secret = ?, object_id = '', created_at = ?, locked_at = ?, done_at = NULL
 			WHERE token_id = ? AND idem_key = ? AND id = ?`),
 			id, fingerprint, IdempotencyRunning, false, now, now, tokenID, key, cur.ID)
@@ -106,13 +107,13 @@ func (d *DB) IdempotencyKeyOf(ctx context.Context, tokenID, key string) (*Idempo
 }
 
 // FinishIdempotencyKey keeps the answer of the request holding row id: its
-// status, content type, sealed body (under keyID), whether it carries a
+// status, content type and location, sealed body (under keyID), whether it carries a
 // one-time secret and the created object's id. It reports whether the row
 // was still this request's (a row taken over as stale is not).
-func (d *DB) FinishIdempotencyKey(ctx context.Context, id string, status int, contentType, keyID string, sealedBody []byte, carriesSecret bool, objectID string) (bool, error) {
-	res, err := d.x.ExecContext(ctx, d.q(`UPDATE idempotency_keys SET state = ?, status = ?, content_type = ?, key_id = ?, body = ?,
+func (d *DB) FinishIdempotencyKey(ctx context.Context, id string, status int, contentType, location, keyID string, sealedBody []byte, carriesSecret bool, objectID string) (bool, error) {
+	res, err := d.x.ExecContext(ctx, d.q(`UPDATE idempotency_keys SET state = ?, status = ?, content_type = ?, location = ?, key_id = ?, body = ?,
 		carries_secret = ?, object_id = ?, done_at = ? WHERE id = ? AND state = ?`),
-		IdempotencyDone, status, contentType, keyID, sealedBody, carriesSecret, objectID, d.now(), id, IdempotencyRunning)
+		IdempotencyDone, status, contentType, location, keyID, sealedBody, carriesSecret, objectID, d.now(), id, IdempotencyRunning)
 	if err != nil {
 		return false, fmt.Errorf("db: finish idempotency key: %w", err)
 	}

@@ -226,7 +226,7 @@ func (i *idempotency) run(c *fiber.Ctx, row *db.IdempotencyKey, carriesSecret bo
 		}
 	}
 	clear(body)
-	ok, err := i.store.FinishIdempotencyKey(c.UserContext(), row.ID, status, string(c.Response().Header.ContentType()), keyID, sealed, carriesSecret, objectID)
+	ok, err := i.store.FinishIdempotencyKey(c.UserContext(), row.ID, status, string(c.Response().Header.ContentType()), string(c.Response().Header.Peek(fiber.HeaderLocation)), keyID, sealed, carriesSecret, objectID)
 	if err != nil {
 		// The answer goes out; the row stays running until its lease ends.
 		handlers.Logger(c).Error("keep idempotent answer", "err", err)
@@ -266,6 +266,9 @@ func (i *idempotency) replay(c *fiber.Ctx, writeErr func(*fiber.Ctx, error) erro
 	c.Set(ReplayedHeader, "true")
 	if row.ContentType != "" {
 		c.Set(fiber.HeaderContentType, row.ContentType)
+	}
+	if row.Location != "" {
+		c.Set(fiber.HeaderLocation, row.Location)
 	}
 	c.Status(row.Status)
 	return c.Send(body)

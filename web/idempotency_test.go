@@ -203,6 +203,10 @@ func TestIdempotency_ReplayMismatchAndTokens(t *testing.T) {
 		if resp.Header.Get(web.ReplayedHeader) != "" {
 			t.Errorf("first answer has %s", web.ReplayedHeader)
 		}
+		firstLocation := resp.Header.Get("Location")
+		if f.name == "launchdarkly" && firstLocation == "" {
+			t.Errorf("LaunchDarkly's create has no Location")
+		}
 		// The same body, spaced and ordered differently, is the same request.
 		var obj map[string]any
 		json.Unmarshal([]byte(body("One")), &obj)
@@ -217,6 +221,9 @@ func TestIdempotency_ReplayMismatchAndTokens(t *testing.T) {
 			}
 			if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 				t.Errorf("replay %d: Content-Type = %q", i, resp.Header.Get("Content-Type"))
+			}
+			if got := resp.Header.Get("Location"); got != firstLocation {
+				t.Errorf("replay %d: Location = %q, want the first answer's %q", i, got, firstLocation)
 			}
 		}
 		if n := idemCount(t, env, f, team.ID); n != 1 {
@@ -553,4 +560,52 @@ func idemTokenID(t *testing.T, env *webtest.Env, teamID string) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestIdempotency_KeyRotation: a kept answer is one of the sealed values a
+// master key rotation re-encrypts, under the AAD that binds it to its row.
+func TestIdempotency_KeyRotation(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.New(t, d)
+			team := env.CreateTeam("alpha")
+			token := env.CreateToken(team.ID, false)
+			f := idemFamilies()[0]
+			path, body := f.setup(t, env, team.ID)
+			key := uuid.NewString()
+			resp, _, first := idemDo(t, env, f, path, token, key, body("A"))
+			if resp.StatusCode != f.status {
+				t.Fatalf("create = %d; %s", resp.StatusCode, first)
+			}
+			ctx := context.Background()
+			sealed, err := env.Store.SealedNotUnder(ctx, "another-key")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found bool
+			for _, s := range sealed {
+				if s.Table != "idempotency_keys" {
+					continue
+				}
+				found = true
+				plain, err := env.Keys.Open(s.KeyID, s.Ciphertext, []byte(s.AAD))
+				if err != nil || string(plain) != first {
+					t.Fatalf("the listed answer does not open to the first answer under AAD %q: %v", s.AAD, err)
+				}
+				kid, ct, err := env.Keys.Seal(plain, []byte(s.AAD))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok, err := env.Store.Reseal(ctx, s, kid, ct); err != nil || !ok {
+					t.Fatalf("reseal = %v, %v", ok, err)
+				}
+			}
+			if !found {
+				t.Fatal("a rotation does not list the kept idempotent answer")
+			}
+			if resp, _, again := idemDo(t, env, f, path, token, key, body("A")); resp.StatusCode != f.status || again != first {
+				t.Errorf("replay after the reseal = %d %s, want the first answer", resp.StatusCode, again)
+			}
+		})
+	}
 }

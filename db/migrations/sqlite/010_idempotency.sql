@@ -5,6 +5,7 @@
 -- secret (AAD "idempotency:<id>"; id changes when an expired row is reused).
 -- fingerprint is SHA-256 of method, path and canonical body. state is
 -- 'running' while the first request runs and 'done' once its answer is kept.
+-- content_type and location are the answer's headers replayed with it;
 -- object_id is the created object's id (not secret), for the answer given
 -- once a secret-carrying answer is no longer replayed.
 CREATE TABLE idempotency_keys (
@@ -15,6 +16,7 @@ CREATE TABLE idempotency_keys (
     state          text NOT NULL,
     status         integer NOT NULL DEFAULT 0,
     content_type   text NOT NULL DEFAULT '',
+    location       text NOT NULL DEFAULT '',
     key_id         text,
     body           blob,
     carries_secret boolean NOT NULL DEFAULT 0,
