@@ -428,6 +428,10 @@ func TestIdempotency_SecretWindow(t *testing.T) {
 				t.Errorf("the row does not open to the first answer under its AAD: %v", err)
 			}
 
+			if strings.Contains(dumpDB(t, env.Store), secret) {
+				t.Errorf("the secret is in clear somewhere in the database")
+			}
+
 			// Within the window the same token gets the same secret. The
 			// clock is set from the answer's time; the two steps are less
 			// than a minute apart, so the periodic prune does not run at the
