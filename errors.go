@@ -36,7 +36,13 @@ const (
 	// CodeUnavailable is a request the store could not answer in time (its
 	// deadline passed, or PostgreSQL's statement_timeout cancelled it): 503.
 	CodeUnavailable Code = "unavailable"
-	CodeInternal    Code = "internal"
+	// CodeUnprocessable is a well-formed request that cannot be processed
+	// as sent (422): an Idempotency-Key reused with another request.
+	CodeUnprocessable Code = "unprocessable"
+	// CodeInProgress is a request that waited for another one it depends on
+	// (the first with its Idempotency-Key) which is still running (409).
+	CodeInProgress Code = "in_progress"
+	CodeInternal   Code = "internal"
 )
 
 // Error is a domain error: a code, a message safe to show to the caller, and

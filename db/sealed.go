@@ -34,7 +34,10 @@ func (d *DB) SealedNotUnder(ctx context.Context, keyID string) ([]Sealed, error)
 		FROM team_secrets WHERE value_key_id <> ?
 		UNION ALL
 		SELECT 'integration_auths' AS tbl, CAST(id AS TEXT) AS id, secret_key_id AS key_id, secret_ciphertext AS ciphertext, 'integration_auth:' || CAST(id AS TEXT) AS aad
-		FROM integration_auths WHERE secret_ciphertext IS NOT NULL AND secret_key_id <> ?`), keyID, keyID, keyID, keyID)
+		FROM integration_auths WHERE secret_ciphertext IS NOT NULL AND secret_key_id <> ?
+		UNION ALL
+		SELECT 'idempotency_keys' AS tbl, CAST(id AS TEXT) AS id, key_id, body AS ciphertext, 'idempotency:' || CAST(id AS TEXT) AS aad
+		FROM idempotency_keys WHERE body IS NOT NULL AND key_id <> ?`), keyID, keyID, keyID, keyID, keyID)
 	if err != nil {
 		return nil, fmt.Errorf("db: list sealed values: %w", err)
 	}
@@ -54,6 +57,8 @@ func (d *DB) Reseal(ctx context.Context, old Sealed, keyID string, ciphertext []
 		query = `UPDATE team_secrets SET value_key_id = ?, value_ciphertext = ? WHERE id = ? AND value_key_id = ?`
 	case "integration_auths":
 		query = `UPDATE integration_auths SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ? AND secret_key_id = ? AND secret_ciphertext IS NOT NULL`
+	case "idempotency_keys":
+		query = `UPDATE idempotency_keys SET key_id = ?, body = ? WHERE id = ? AND key_id = ? AND body IS NOT NULL`
 	default:
 		return false, fmt.Errorf("db: reseal: unknown table %q", old.Table)
 	}

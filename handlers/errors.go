@@ -20,8 +20,10 @@ func Status(code sb.Code) int {
 		return http.StatusBadRequest
 	case sb.CodeNotFound:
 		return http.StatusNotFound
-	case sb.CodeConflict:
+	case sb.CodeConflict, sb.CodeInProgress:
 		return http.StatusConflict
+	case sb.CodeUnprocessable:
+		return http.StatusUnprocessableEntity
 	case sb.CodeUnauthorized:
 		return http.StatusUnauthorized
 	case sb.CodeForbidden:
@@ -136,8 +138,12 @@ func nodeErrorCode(code sb.Code) string {
 		return "invalid_request"
 	case sb.CodeNotFound:
 		return "not_found"
-	case sb.CodeConflict:
+	case sb.CodeConflict, sb.CodeInProgress:
 		return "conflict"
+	case sb.CodeUnprocessable:
+		return "unprocessable_entity"
+	case sb.CodeGone:
+		return "gone"
 	case sb.CodeUnauthorized:
 		return "unauthorized"
 	case sb.CodeForbidden:
@@ -193,7 +199,7 @@ func infisicalAPIError(c *fiber.Ctx, err error) error {
 	status := Status(e.Code)
 	body := fiber.Map{"reqId": c.GetRespHeader(fiber.HeaderXRequestID), "statusCode": status, "message": e.Message}
 	switch e.Code {
-	case sb.CodeInvalid:
+	case sb.CodeInvalid, sb.CodeUnprocessable:
 		status = fiber.StatusUnprocessableEntity
 		issues := make([]fiber.Map, 0, max(1, len(e.Fields)))
 		for _, f := range sortedKeys(e.Fields) {
@@ -209,6 +215,10 @@ func infisicalAPIError(c *fiber.Ctx, err error) error {
 		body["statusCode"], body["error"] = status, "BadRequest"
 	case sb.CodeNotFound:
 		body["error"] = "NotFound"
+	case sb.CodeInProgress:
+		body["error"] = "Conflict"
+	case sb.CodeGone:
+		body["error"] = "Gone"
 	case sb.CodeUnauthorized:
 		body["error"] = "UnauthorizedError"
 	case sb.CodeForbidden:

@@ -61,6 +61,9 @@ type Config struct {
 	// RequestTimeout is every request's deadline, carried by its context to
 	// the store (0: DefaultRequestTimeout; negative: none).
 	RequestTimeout time.Duration
+	// IdempotencyWait bounds how long a request waits for a running one
+	// with the same Idempotency-Key before it answers 409; 0 means 20 s.
+	IdempotencyWait time.Duration
 }
 
 // DefaultRequestTimeout is a request's deadline unless Config says otherwise.
@@ -151,6 +154,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	})
 	met := metrics.New(store.SQLX().DB)
 	m := &middleware{log: log, sessions: sessions, access: acc, secure: secure, store: store, metrics: met, timeout: cfg.RequestTimeout}
+	idem := &idempotency{store: store, keys: keys, wait: cfg.IdempotencyWait}
 	if cfg.APIRateLimit > 0 {
 		m.limiter = &rateLimiter{store: store, limit: cfg.APIRateLimit}
 	}
@@ -177,9 +181,11 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 300}))
 	app.Get("/openapi.json", handlers.OpenAPI)
 
-	// JSON API: team API tokens, no cookies, no CSRF.
+	// JSON API: team API tokens, no cookies, no CSRF. Every create takes an
+	// Idempotency-Key (idem.guard, idempotency.go); true marks a create whose
+	// answer carries a one-time secret.
 	nodeAPI := app.Group("/api/v1/integrations", m.apiAuth(handlers.NodeAPIError, false))
-	nodeAPI.Post("/", h.APINodeKeyCreate)
+	nodeAPI.Post("/", idem.guard(handlers.NodeAPIError, true), h.APINodeKeyCreate)
 	nodeAPI.Get("/", h.APINodeKeyList)
 	nodeAPI.Get("/:id", h.APINodeKeyShow)
 	nodeAPI.Delete("/:id", h.APINodeKeyDelete)
@@ -191,7 +197,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	appConns := app.Group("/api/v1/app-connections", m.apiAuth(handlers.InfisicalAPIError, false))
 	appConns.Get("/", h.APIInfisicalList)
 	appConns.Get("/options", h.APIInfisicalOptions)
-	appConns.Post("/:app", h.APIInfisicalCreate)
+	appConns.Post("/:app", idem.guard(handlers.InfisicalAPIError, false), h.APIInfisicalCreate)
 	appConns.Get("/:app", h.APIInfisicalList)
 	appConns.Get("/:app/:id", h.APIInfisicalShow)
 	appConns.Patch("/:app/:id", h.APIInfisicalUpdate)
@@ -205,20 +211,21 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	if cfg.SecretSyncs {
 		infAuth := m.apiAuth(handlers.InfisicalAPIError, false)
 		app.Get("/api/v4/secrets", infAuth, h.APISecretsList)
-		app.Post("/api/v4/secrets/batch", infAuth, h.APISecretsBatch)
-		app.Post("/api/v4/secrets/:secretName", infAuth, h.APISecretCreate)
+		infIdem := idem.guard(handlers.InfisicalAPIError, false)
+		app.Post("/api/v4/secrets/batch", infAuth, infIdem, h.APISecretsBatch)
+		app.Post("/api/v4/secrets/:secretName", infAuth, infIdem, h.APISecretCreate)
 		app.Patch("/api/v4/secrets/:secretName", infAuth, h.APISecretUpdate)
 		app.Delete("/api/v4/secrets/:secretName", infAuth, h.APISecretDelete)
-		app.Post("/api/v1/folders", infAuth, h.APIFolderCreate)
-		app.Post("/api/v1/workspace/:workspaceId/environments", infAuth, h.APIEnvironmentCreate)
+		app.Post("/api/v1/folders", infAuth, infIdem, h.APIFolderCreate)
+		app.Post("/api/v1/workspace/:workspaceId/environments", infAuth, infIdem, h.APIEnvironmentCreate)
 		app.Patch("/api/v1/workspace/:workspaceId/environments/:id", infAuth, h.APIEnvironmentUpdate)
 		app.Delete("/api/v1/workspace/:workspaceId/environments/:id", infAuth, h.APIEnvironmentDelete)
 		app.Get("/api/v1/workspace/:workspaceId/authorizations", infAuth, h.APIIntegrationAuthList)
 		app.Get("/api/v1/workspace/:workspaceId/integrations", infAuth, h.APIIntegrationList)
-		app.Post("/api/v1/integration-auth/access-token", infAuth, h.APIIntegrationAuthCreate)
+		app.Post("/api/v1/integration-auth/access-token", infAuth, infIdem, h.APIIntegrationAuthCreate)
 		app.Get("/api/v1/integration-auth/:id", infAuth, h.APIIntegrationAuthShow)
 		app.Delete("/api/v1/integration-auth/:id", infAuth, h.APIIntegrationAuthDelete)
-		app.Post("/api/v1/integration", infAuth, h.APIIntegrationCreate)
+		app.Post("/api/v1/integration", infAuth, infIdem, h.APIIntegrationCreate)
 		app.Get("/api/v1/integration/:id", infAuth, h.APIIntegrationShow)
 		app.Patch("/api/v1/integration/:id", infAuth, h.APIIntegrationUpdate)
 		app.Delete("/api/v1/integration/:id", infAuth, h.APIIntegrationDelete)
@@ -226,7 +233,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	}
 	// Anchor's 1Password family: anchor-api-key header or Bearer.
 	anchorAPI := app.Group("/v1/integrations", m.apiAuthWith(handlers.AnchorAPIError, false, "anchor-api-key"))
-	anchorAPI.Post("/", h.APIAnchorCreate)
+	anchorAPI.Post("/", idem.guard(handlers.AnchorAPIError, false), h.APIAnchorCreate)
 	anchorAPI.Get("/", h.APIAnchorList)
 	anchorAPI.Get("/:id", h.APIAnchorShow)
 	anchorAPI.Delete("/:id", h.APIAnchorDelete)
@@ -236,7 +243,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	// LaunchDarkly's integration configurations: the token as a bare
 	// Authorization value (as LaunchDarkly's clients send it) or Bearer.
 	ldAPI := app.Group("/api/v2/integration-configurations", m.apiAuth(handlers.LaunchDarklyAPIError, true))
-	ldAPI.Post("/keys/:integrationKey", h.APILaunchDarklyCreate)
+	ldAPI.Post("/keys/:integrationKey", idem.guard(handlers.LaunchDarklyAPIError, false), h.APILaunchDarklyCreate)
 	ldAPI.Get("/keys/:integrationKey", h.APILaunchDarklyList)
 	ldAPI.Get("/:id", h.APILaunchDarklyShow)
 	ldAPI.Patch("/:id", h.APILaunchDarklyPatch)
