@@ -109,8 +109,16 @@ func ldGenerate(f *FormVariable) (public string, private string, err error) {
 	return base64.StdEncoding.EncodeToString(pub), string(priv), nil
 }
 
-// ProviderKey names the LaunchDarkly provider.
-func (LDConfigInput) ProviderKey() string { return ProviderLaunchDarkly }
+func (in *LDConfigInput) create(ctx context.Context, s *Service, actor sb.Actor, refused error) (*Created, error) {
+	return create(ctx, s, actor, launchDarklyProvider{}, in, refused)
+}
+
+// ldChecked is a create's input checked against its manifest.
+type ldChecked struct {
+	teamID   string
+	manifest *Manifest
+	valid    *ldValid
+}
 
 // launchDarklyProvider declares LaunchDarkly integration configurations:
 // the input is checked against its integration's manifest, generated
@@ -121,23 +129,20 @@ func (launchDarklyProvider) Info() ProviderInfo {
 	return ProviderInfo{Key: ProviderLaunchDarkly, Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration (Datadog, Splunk, PagerDuty, Snowflake…) from its manifest; secret values are stored encrypted and only ever shown masked.", Available: true}
 }
 
-func (launchDarklyProvider) Validate(s *Service, in Input) error {
-	c := in.(*LDConfigInput)
-	m, err := s.Manifest(c.IntegrationKey)
+func (launchDarklyProvider) Validate(s *Service, in *LDConfigInput) (ldChecked, error) {
+	m, err := s.Manifest(in.IntegrationKey)
 	if err != nil {
-		return err
+		return ldChecked{}, err
 	}
-	valid, err := validateLDConfig(m, c)
-	c.manifest, c.valid = m, valid
-	return err
+	valid, err := validateLDConfig(m, in)
+	return ldChecked{teamID: in.TeamID, manifest: m, valid: valid}, err
 }
 
-func (launchDarklyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
-	return s.ResolveTeam(ctx, actor, in.(*LDConfigInput).TeamID, TeamRule{Missing: errChooseTeam, Unknown: errChooseTeam})
+func (launchDarklyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, c ldChecked) (*db.Team, error) {
+	return s.ResolveTeam(ctx, actor, c.teamID, TeamRule{Missing: errChooseTeam, Unknown: errChooseTeam})
 }
 
-func (launchDarklyProvider) Draft(_ *Service, _ sb.Actor, team *db.Team, in Input) (*Draft, error) {
-	c := in.(*LDConfigInput)
+func (launchDarklyProvider) Draft(_ *Service, _ sb.Actor, team *db.Team, c ldChecked) (*Draft, error) {
 	m, valid := c.manifest, c.valid
 	attrs, sealed, shown, err := ldAssemble(m, valid, nil, nil)
 	if err != nil {

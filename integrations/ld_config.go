@@ -32,10 +32,6 @@ type LDConfigInput struct {
 	ConfigValues map[string]any
 	// CapabilityConfig as encoding/json decodes it; nil means none.
 	CapabilityConfig map[string]any
-
-	// Set by the provider's Validate for its Draft.
-	manifest *Manifest
-	valid    *ldValid
 }
 
 // LDCapabilityConfig is a configuration's capabilityConfig, normalised.
