@@ -1,11 +1,13 @@
 package integrations
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -50,8 +52,9 @@ func ParseServiceAccountToken(token string) (signInAddress string, err error) {
 	}
 	var payload map[string]any
 	if err := json.Unmarshal(raw, &payload); err != nil {
-		// A payload cut short ends inside the JSON object.
-		if strings.HasPrefix(strings.TrimSpace(string(raw)), "{") && strings.Contains(err.Error(), "unexpected end of JSON input") {
+		// A payload cut short ends inside the JSON object: read as a
+		// stream, it runs out of input (io.ErrUnexpectedEOF) mid-value.
+		if strings.HasPrefix(strings.TrimSpace(string(raw)), "{") && errors.Is(json.NewDecoder(bytes.NewReader(raw)).Decode(new(any)), io.ErrUnexpectedEOF) {
 			return "", errors.New("looks truncated: copy the whole token again")
 		}
 		return "", errors.New("is malformed: its payload is not a service account description")
