@@ -22,6 +22,8 @@ var layers = []struct {
 	{"switchboard/handlers", 6},
 	{"switchboard/syncs/targets/standin", 5},
 	{"switchboard/syncs", 4},
+	{"switchboard/integrations/conntest", 2},
+	{"switchboard/integrations/launchdarkly", 1},
 	{"switchboard/integrations", 4},
 	{"switchboard/access", 3},
 	{"switchboard/db/dbtest", 3},
@@ -113,7 +115,9 @@ func TestImports_Problems(t *testing.T) {
 		"handlers imports db":     {"switchboard/handlers": {"switchboard/db"}},
 		"handlers imports web/x":  {"switchboard/handlers": {"switchboard/web/webtest"}},
 		"db imports integrations": {"switchboard/db": {"switchboard/integrations"}},
-		"subpackage imports root": {"switchboard/integrations/ld": {"switchboard/integrations"}},
+		"subpackage imports root": {"switchboard/integrations/launchdarkly": {"switchboard/integrations"}},
+		"launchdarkly imports db": {"switchboard/integrations/launchdarkly": {"switchboard/db"}},
+		"conntest imports db":     {"switchboard/integrations/conntest": {"switchboard/db"}},
 		"unknown package":         {"switchboard/newthing": nil},
 	}
 	for name, g := range cases {
@@ -121,7 +125,7 @@ func TestImports_Problems(t *testing.T) {
 			t.Errorf("%s: no problem reported", name)
 		}
 	}
-	if p := importProblems(map[string][]string{"switchboard/web": {"switchboard/handlers", "switchboard/integrations"}, "switchboard/integrations": {"switchboard/integrations/ld"}}); len(p) != 0 {
+	if p := importProblems(map[string][]string{"switchboard/web": {"switchboard/handlers", "switchboard/integrations"}, "switchboard/integrations": {"switchboard/integrations/launchdarkly", "switchboard/integrations/conntest"}}); len(p) != 0 {
 		t.Errorf("a good graph reported %v", p)
 	}
 }

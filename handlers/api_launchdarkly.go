@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/integrations"
+	"switchboard/integrations/launchdarkly"
 )
 
 // LaunchDarkly's integration configurations family
@@ -41,16 +42,16 @@ type ldAccess struct {
 
 // ldConfiguration is IntegrationConfigurationsRep.
 type ldConfiguration struct {
-	Links            map[string]ldLink               `json:"_links"`
-	ID               string                          `json:"_id"`
-	Name             string                          `json:"name"`
-	CreatedAt        int64                           `json:"_createdAt"`
-	IntegrationKey   string                          `json:"_integrationKey"`
-	Tags             []string                        `json:"tags"`
-	Enabled          bool                            `json:"enabled"`
-	Access           ldAccess                        `json:"_access"`
-	ConfigValues     map[string]any                  `json:"configValues"`
-	CapabilityConfig integrations.LDCapabilityConfig `json:"capabilityConfig"`
+	Links            map[string]ldLink             `json:"_links"`
+	ID               string                        `json:"_id"`
+	Name             string                        `json:"name"`
+	CreatedAt        int64                         `json:"_createdAt"`
+	IntegrationKey   string                        `json:"_integrationKey"`
+	Tags             []string                      `json:"tags"`
+	Enabled          bool                          `json:"enabled"`
+	Access           ldAccess                      `json:"_access"`
+	ConfigValues     map[string]any                `json:"configValues"`
+	CapabilityConfig launchdarkly.CapabilityConfig `json:"capabilityConfig"`
 }
 
 // ldAccessFor says what the caller may do with a configuration: a
@@ -215,7 +216,7 @@ func (h *Handlers) APILaunchDarklyPatch(c *fiber.Ctx) error {
 
 // decodePatch reads a JSON Patch: a list of operations, or an object whose
 // "patch" member is one.
-func decodePatch(body []byte) ([]integrations.PatchOp, error) {
+func decodePatch(body []byte) ([]launchdarkly.PatchOp, error) {
 	bad := sb.Errorf(sb.CodeInvalid, "the request body must be a JSON Patch: a list of {\"op\", \"path\", \"value\"}")
 	var raw []map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
@@ -228,7 +229,7 @@ func decodePatch(body []byte) ([]integrations.PatchOp, error) {
 		raw = wrapped.Patch
 	}
 	v := sb.Validation{}
-	ops := make([]integrations.PatchOp, len(raw))
+	ops := make([]launchdarkly.PatchOp, len(raw))
 	for i, m := range raw {
 		at := "patch[" + itoa(i) + "]"
 		for k := range m {

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/integrations"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/views"
 )
 
@@ -33,7 +34,7 @@ func (s ldFormStatement) blank() bool {
 }
 
 // ldFormBody is what go-playground/form decodes from the form; the config
-// values are read by integrations.FormConfigValues.
+// values are read by launchdarkly.FormConfigValues.
 type ldFormBody struct {
 	IntegrationKey string            `form:"integrationKey"`
 	TeamID         string            `form:"team_id"`
@@ -97,13 +98,13 @@ func splitLines(s string, commas bool) []string {
 // ldInput builds the LDConfigInput the form stands for, as the JSON family
 // would carry it. A problem only a form can have (approvals text that is
 // not JSON) is returned as field errors to merge.
-func ldInput(m *integrations.Manifest, d ldDraft) (integrations.LDConfigInput, sb.Validation) {
+func ldInput(m *launchdarkly.Manifest, d ldDraft) (integrations.LDConfigInput, sb.Validation) {
 	v := sb.Validation{}
 	enabled := d.enabled()
 	in := integrations.LDConfigInput{
 		IntegrationKey: m.Key, TeamID: d.body.TeamID, Name: d.body.Name, Enabled: &enabled,
 		Tags:         splitLines(d.body.Tags, true),
-		ConfigValues: integrations.FormConfigValues(m, d.values, "configValues."),
+		ConfigValues: launchdarkly.FormConfigValues(m, d.values, "configValues."),
 	}
 	cc := map[string]any{}
 	var statements []any
@@ -166,14 +167,14 @@ func (h *Handlers) ldModel(c *fiber.Ctx, d ldDraft, errs views.Errors) (views.La
 	}
 	f.Key, f.ManifestName, f.Capabilities = m.Key, m.Name, m.Capabilities
 	f.Name, f.Tags, f.Enabled = d.body.Name, d.body.Tags, d.enabled()
-	typed := integrations.FormConfigValues(m, d.values, "configValues.")
+	typed := launchdarkly.FormConfigValues(m, d.values, "configValues.")
 	for i := range m.FormVariables {
 		if m.FormVariables[i].IsSecret {
 			delete(typed, m.FormVariables[i].Key) // never echoed
 		}
 	}
 	f.Fields = ldFields(m, typed, d.fresh, d.stored)
-	f.HasAuditHook = m.HasCapability(integrations.CapabilityAuditLogEventsHook)
+	f.HasAuditHook = m.HasCapability(launchdarkly.CapabilityAuditLogEventsHook)
 	for i, s := range d.body.Statements {
 		f.Statements = append(f.Statements, views.LDStatementRow{Index: i, Effect: s.Effect, ResourceMode: s.ResourceMode,
 			Resources: s.Resources, ActionMode: s.ActionMode, Actions: s.Actions})
@@ -181,7 +182,7 @@ func (h *Handlers) ldModel(c *fiber.Ctx, d ldDraft, errs views.Errors) (views.La
 	if f.HasAuditHook && d.fresh && len(f.Statements) == 0 {
 		f.Statements = []views.LDStatementRow{{Index: 0, Effect: "allow", Resources: "proj/*:env/*:flag/*", Actions: "*"}}
 	}
-	f.HasApprovals = m.HasCapability(integrations.CapabilityApproval)
+	f.HasApprovals = m.HasCapability(launchdarkly.CapabilityApproval)
 	f.AdditionalFormVariables = d.additionals
 	return f, nil
 }
@@ -242,7 +243,7 @@ func (h *Handlers) LaunchDarklyCreate(c *fiber.Ctx) error {
 
 // ldStatementOp adds or removes a statement row (op) and re-renders
 // without saving: the statements alone for htmx, else the whole form.
-func (h *Handlers) ldStatementOp(c *fiber.Ctx, m *integrations.Manifest, d ldDraft) error {
+func (h *Handlers) ldStatementOp(c *fiber.Ctx, m *launchdarkly.Manifest, d ldDraft) error {
 	switch op := d.body.Op; {
 	case op == "add-statement":
 		d.body.Statements = append(d.body.Statements, ldFormStatement{Effect: "allow"})

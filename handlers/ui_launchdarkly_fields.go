@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"switchboard/integrations"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/views"
 )
 
@@ -19,8 +20,8 @@ func toAny(list []string) []any {
 
 // ldFields renders the manifest's visible form variables with the values
 // typed so far (never a secret's).
-func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool, stored *integrations.LDConfig) []views.LDField {
-	visible := integrations.VisibleVariables(m, typed)
+func ldFields(m *launchdarkly.Manifest, typed map[string]any, fresh bool, stored *integrations.LDConfig) []views.LDField {
+	visible := launchdarkly.VisibleVariables(m, typed)
 	out := []views.LDField{}
 	for i := range m.FormVariables {
 		f := &m.FormVariables[i]
@@ -38,16 +39,16 @@ func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool, stored
 			x.Input, x.Required = "unavailable", false
 		case f.Generated():
 			x.Input, x.Required = "generated", false
-		case f.Type == integrations.FVBoolean:
+		case f.Type == launchdarkly.FVBoolean:
 			x.Input, x.Required = "checkbox", false
 			x.Checked, _ = val.(bool)
-		case f.Type == integrations.FVEnum:
+		case f.Type == launchdarkly.FVEnum:
 			x.Input = "select"
 			for _, a := range f.AllowedValues {
 				x.Options = append(x.Options, views.Option{Value: a, Label: a})
 			}
 			x.Value, _ = val.(string)
-		case f.Type == integrations.FVMultiselect:
+		case f.Type == launchdarkly.FVMultiselect:
 			x.Input, x.Required = "multiselect", false
 			for _, o := range f.MultiselectOptions {
 				x.Options = append(x.Options, views.Option{Value: o.Value, Label: o.Label})
@@ -58,7 +59,7 @@ func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool, stored
 			}
 		case f.IsSecret:
 			x.Input = "password"
-		case f.Type == integrations.FVURI:
+		case f.Type == launchdarkly.FVURI:
 			x.Input = "url"
 			x.Value, _ = val.(string)
 		default:
@@ -92,7 +93,7 @@ func ldFields(m *integrations.Manifest, typed map[string]any, fresh bool, stored
 }
 
 // dependsHint says in words when a field is used.
-func dependsHint(m *integrations.Manifest, f *integrations.FormVariable) string {
+func dependsHint(m *launchdarkly.Manifest, f *launchdarkly.FormVariable) string {
 	var parts []string
 	for _, d := range f.DependsOn {
 		name := d.VariableKey
@@ -136,7 +137,7 @@ func operatorWords(op string) string {
 	return op
 }
 
-func ldCards(set *integrations.ManifestSet) []views.LDCard {
+func ldCards(set *launchdarkly.ManifestSet) []views.LDCard {
 	var out []views.LDCard
 	for _, m := range set.All() {
 		c := views.LDCard{Key: m.Key, Name: m.Name, Description: m.Description, Capabilities: m.Capabilities}

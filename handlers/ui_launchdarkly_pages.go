@@ -9,12 +9,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"switchboard/integrations"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/views"
 )
 
 // ldDraftOf is the edit form of a stored configuration, as the form would
 // post it: non-secret values as text, statements as rows.
-func ldDraftOf(m *integrations.Manifest, cfg *integrations.LDConfig) ldDraft {
+func ldDraftOf(m *launchdarkly.Manifest, cfg *integrations.LDConfig) ldDraft {
 	d := ldDraft{values: url.Values{}, stored: cfg}
 	d.body = ldFormBody{IntegrationKey: cfg.IntegrationKey, Name: cfg.Name, Tags: strings.Join(cfg.Tags, ", "), Enabled: []string{strconv.FormatBool(cfg.Enabled)}}
 	for _, f := range m.FormVariables {
@@ -114,7 +115,7 @@ func (h *Handlers) ldDetails(d *views.IntegrationDetail, cfg *integrations.LDCon
 	}
 	d.Details = append(d.Details, views.Detail{Label: "Integration", Value: name},
 		views.Detail{Label: "Enabled", Value: enabled}, views.Detail{Label: "Tags", Value: tags})
-	show := func(label string, f *integrations.FormVariable, v any) {
+	show := func(label string, f *launchdarkly.FormVariable, v any) {
 		switch x := v.(type) {
 		case bool:
 			d.Details = append(d.Details, views.Detail{Label: label, Value: map[bool]string{true: "yes", false: "no"}[x]})
@@ -166,7 +167,7 @@ func (h *Handlers) ldDetails(d *views.IntegrationDetail, cfg *integrations.LDCon
 	d.SecretNote = "Secret values were shown once, when the configuration was saved, and are stored encrypted; here and in the API they appear only masked. The private halves of generated key pairs never leave Switchboard."
 }
 
-func statementText(st integrations.LDStatement) string {
+func statementText(st launchdarkly.Statement) string {
 	parts := []string{st.Effect}
 	for _, p := range []struct {
 		name string

@@ -93,17 +93,19 @@ func (c *Created) ShownValue(name string) string {
 //     signed-in user in the browser), the audit row;
 //  5. one store transaction; a taken unique key is the provider's conflict.
 func (s *Service) Create(ctx context.Context, actor sb.Actor, in Input, refused error) (*Created, error) {
-	p, ok := ProviderByKey(in.ProviderKey())
-	if !ok {
-		return nil, sb.Errorf(sb.CodeNotFound, "provider %q not found", clip(in.ProviderKey(), 64))
-	}
+	return in.create(ctx, s, actor, refused)
+}
+
+// create is Create over one provider's own input and validated types.
+func create[I, V any](ctx context.Context, s *Service, actor sb.Actor, p Creator[I, V], in *I, refused error) (*Created, error) {
 	if actor.ReadOnly {
 		return nil, errReadOnly
 	}
 	if refused != nil && (sb.ErrorCode(refused) != sb.CodeInvalid || len(sb.AsError(refused).Fields) == 0) {
 		return nil, refused
 	}
-	if err := p.Validate(s, in); err != nil || refused != nil {
+	valid, err := p.Validate(s, in)
+	if err != nil || refused != nil {
 		if err != nil && sb.ErrorCode(err) != sb.CodeInvalid {
 			return nil, err
 		}
@@ -112,11 +114,11 @@ func (s *Service) Create(ctx context.Context, actor sb.Actor, in Input, refused 
 		v.Merge(err)
 		return nil, v.Err()
 	}
-	team, err := p.Team(ctx, s, actor, in)
+	team, err := p.Team(ctx, s, actor, valid)
 	if err != nil {
 		return nil, err
 	}
-	d, err := p.Draft(s, actor, team, in)
+	d, err := p.Draft(s, actor, team, valid)
 	if err != nil {
 		return nil, sb.AsError(err)
 	}

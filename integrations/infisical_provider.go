@@ -7,8 +7,16 @@ import (
 	"switchboard/db"
 )
 
-// ProviderKey names the Infisical provider.
-func (AppConnectionInput) ProviderKey() string { return ProviderInfisical }
+func (in *AppConnectionInput) create(ctx context.Context, s *Service, actor sb.Actor, refused error) (*Created, error) {
+	return create(ctx, s, actor, infisicalProvider{}, in, refused)
+}
+
+// appConnectionValid is a checked input with its app and method.
+type appConnectionValid struct {
+	*AppConnectionInput
+	app    *InfisicalApp
+	method *InfisicalMethod
+}
 
 // infisicalProvider declares Infisical app connections. Every credential is
 // sealed to the row; Attrs keep the returned fields and metadata. The name
@@ -20,19 +28,22 @@ func (infisicalProvider) Info() ProviderInfo {
 	return ProviderInfo{Key: ProviderInfisical, Title: "Infisical app connection", Description: "Paste the credentials of one of " + countWord(len(InfisicalApps)) + " apps (" + appExamples() + "…) and test the connection before saving.", Available: true}
 }
 
-func (infisicalProvider) Validate(_ *Service, in Input) error {
-	return ValidateAppConnection(in.(*AppConnectionInput))
+func (infisicalProvider) Validate(_ *Service, in *AppConnectionInput) (appConnectionValid, error) {
+	if err := ValidateAppConnection(in); err != nil {
+		return appConnectionValid{}, err
+	}
+	app, _ := InfisicalAppBySlug(in.App)
+	m, _ := app.Method(in.Method)
+	return appConnectionValid{AppConnectionInput: in, app: app, method: m}, nil
 }
 
-func (infisicalProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
-	return s.connTeam(ctx, actor, in.(*AppConnectionInput).ProjectID)
+func (infisicalProvider) Team(ctx context.Context, s *Service, actor sb.Actor, c appConnectionValid) (*db.Team, error) {
+	return s.connTeam(ctx, actor, c.ProjectID)
 }
 
 // Draft shows the secret fields once, masked, and the credentials hash.
-func (infisicalProvider) Draft(_ *Service, _ sb.Actor, _ *db.Team, in Input) (*Draft, error) {
-	c := in.(*AppConnectionInput)
-	app, _ := InfisicalAppBySlug(c.App)
-	m, _ := app.Method(c.Method)
+func (infisicalProvider) Draft(_ *Service, _ sb.Actor, _ *db.Team, c appConnectionValid) (*Draft, error) {
+	app, m := c.app, c.method
 	shown := []RevealField{}
 	for _, f := range m.Fields {
 		if sv, ok := c.Credentials[f.Name].(string); ok && f.Secret {

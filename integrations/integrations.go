@@ -17,6 +17,7 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/integrations/conntest"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/netguard"
 	"switchboard/secrets"
 )
@@ -44,14 +45,14 @@ type Service struct {
 	Guard netguard.Guard
 	// Manifests are the LaunchDarkly integrations that configurations can
 	// be made for.
-	Manifests *ManifestSet
+	Manifests *launchdarkly.ManifestSet
 	// Testers are the "Test connection" checks of Infisical apps.
 	Testers conntest.Registry
 }
 
 // New returns a Service.
 func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
-	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}, Manifests: ShippedManifests(), Testers: conntest.Default()}
+	return &Service{store: store, keys: keys, log: log, Now: time.Now, Guard: netguard.Guard{Timeout: 5 * time.Second}, Manifests: launchdarkly.ShippedManifests(), Testers: conntest.Default()}
 }
 
 var errNotFound = sb.Errorf(sb.CodeNotFound, "integration not found")

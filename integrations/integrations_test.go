@@ -236,7 +236,8 @@ func TestService_Reveal(t *testing.T) {
 }
 
 // TestCounts_FromCatalogue: the count of Infisical apps shown to users (the
-// chooser card, the README) is the catalogue's.
+// chooser card, the README) is the catalogue's, and the README's count of
+// shipped LaunchDarkly manifests is the embedded set's.
 func TestCounts_FromCatalogue(t *testing.T) {
 	want := "one of " + integrations.InfisicalAppCount() + " apps"
 	p, _ := integrations.ProviderByKey(integrations.ProviderInfisical)
@@ -249,5 +250,9 @@ func TestCounts_FromCatalogue(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
 		t.Errorf("the README does not say %q (the catalogue has %d apps)", want, len(integrations.InfisicalApps))
+	}
+	shipped := "ships " + integrations.ShippedManifestCount() + " in `integrations/launchdarkly/manifests/`"
+	if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), shipped) {
+		t.Errorf("the README does not say %q (the count of shipped LaunchDarkly manifests)", shipped)
 	}
 }

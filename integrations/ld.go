@@ -10,13 +10,13 @@ import (
 	"encoding/pem"
 	"fmt"
 	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	sb "switchboard"
 	"switchboard/db"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/secrets"
 )
 
@@ -27,33 +27,31 @@ const ProviderLaunchDarkly = "launchdarkly"
 // LDConfig is an integration configuration as responses show it: secret
 // configValues masked, generated values and public keys in full.
 type LDConfig struct {
-	ID             string
-	TeamID         string
-	TeamName       string
-	TeamSlug       string
-	IntegrationKey string
-	Name           string
-	Enabled        bool
-	Status         string
-	Tags           []string
-	// ConfigValues holds every value; secret ones masked (MaskSecret).
-	ConfigValues     map[string]any
-	CapabilityConfig LDCapabilityConfig
-	// Secrets lists the keys of the secret values that are stored.
-	Secrets   []string
+	ID       string
+	TeamID   string
+	TeamName string
+	TeamSlug string
+	// Stored are the integration key, name, enabled, tags, configValues
+	// (secret ones masked), capabilityConfig and the secrets' keys.
+	launchdarkly.Stored
+	Status    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	CreatedBy string
 }
 
+// LDConfigInput is what creating a configuration takes, from the form or
+// the JSON family (launchdarkly.Input, as the create pipeline's input).
+type LDConfigInput launchdarkly.Input
+
 // ldAttrs is what Attrs holds: everything but the secrets, whose masks
 // stand in for them in ConfigValues.
 type ldAttrs struct {
-	IntegrationKey   string             `json:"integrationKey"`
-	Tags             []string           `json:"tags"`
-	ConfigValues     map[string]any     `json:"configValues"`
-	Secrets          []string           `json:"secrets"`
-	CapabilityConfig LDCapabilityConfig `json:"capabilityConfig"`
+	IntegrationKey   string                        `json:"integrationKey"`
+	Tags             []string                      `json:"tags"`
+	ConfigValues     map[string]any                `json:"configValues"`
+	Secrets          []string                      `json:"secrets"`
+	CapabilityConfig launchdarkly.CapabilityConfig `json:"capabilityConfig"`
 }
 
 // ldSealed is what is sealed to the row: the secret config values and the
@@ -76,7 +74,7 @@ func errUnknownIntegrationKey(key string) error {
 func ldNotFound() error { return sb.Errorf(sb.CodeNotFound, "integration configuration not found") }
 
 // Manifest returns the manifest of an integration key, or not found.
-func (s *Service) Manifest(key string) (*Manifest, error) {
+func (s *Service) Manifest(key string) (*launchdarkly.Manifest, error) {
 	m, ok := s.Manifests.Get(key)
 	if !ok {
 		return nil, errUnknownIntegrationKey(key)
@@ -88,8 +86,8 @@ func (s *Service) Manifest(key string) (*Manifest, error) {
 // random external id, or an RSA-2048 key pair (the public key as base64
 // DER, as Snowflake's key-pair authentication takes it; the private key as
 // PKCS#8 PEM, sealed).
-func ldGenerate(f *FormVariable) (public string, private string, err error) {
-	if f.Type == FVGenerated {
+func ldGenerate(f *launchdarkly.FormVariable) (public string, private string, err error) {
+	if f.Type == launchdarkly.FVGenerated {
 		return secrets.RandomID(32), "", nil
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -109,8 +107,16 @@ func ldGenerate(f *FormVariable) (public string, private string, err error) {
 	return base64.StdEncoding.EncodeToString(pub), string(priv), nil
 }
 
-// ProviderKey names the LaunchDarkly provider.
-func (LDConfigInput) ProviderKey() string { return ProviderLaunchDarkly }
+func (in *LDConfigInput) create(ctx context.Context, s *Service, actor sb.Actor, refused error) (*Created, error) {
+	return create(ctx, s, actor, launchDarklyProvider{}, in, refused)
+}
+
+// ldChecked is a create's input checked against its manifest.
+type ldChecked struct {
+	teamID   string
+	manifest *launchdarkly.Manifest
+	valid    *launchdarkly.Valid
+}
 
 // launchDarklyProvider declares LaunchDarkly integration configurations:
 // the input is checked against its integration's manifest, generated
@@ -121,23 +127,20 @@ func (launchDarklyProvider) Info() ProviderInfo {
 	return ProviderInfo{Key: ProviderLaunchDarkly, Title: "LaunchDarkly integration", Description: "Configure a LaunchDarkly integration (Datadog, Splunk, PagerDuty, Snowflake…) from its manifest; secret values are stored encrypted and only ever shown masked.", Available: true}
 }
 
-func (launchDarklyProvider) Validate(s *Service, in Input) error {
-	c := in.(*LDConfigInput)
-	m, err := s.Manifest(c.IntegrationKey)
+func (launchDarklyProvider) Validate(s *Service, in *LDConfigInput) (ldChecked, error) {
+	m, err := s.Manifest(in.IntegrationKey)
 	if err != nil {
-		return err
+		return ldChecked{}, err
 	}
-	valid, err := validateLDConfig(m, c)
-	c.manifest, c.valid = m, valid
-	return err
+	valid, err := launchdarkly.Validate(m, (*launchdarkly.Input)(in))
+	return ldChecked{teamID: in.TeamID, manifest: m, valid: valid}, err
 }
 
-func (launchDarklyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
-	return s.ResolveTeam(ctx, actor, in.(*LDConfigInput).TeamID, TeamRule{Missing: errChooseTeam, Unknown: errChooseTeam})
+func (launchDarklyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, c ldChecked) (*db.Team, error) {
+	return s.ResolveTeam(ctx, actor, c.teamID, TeamRule{Missing: errChooseTeam, Unknown: errChooseTeam})
 }
 
-func (launchDarklyProvider) Draft(_ *Service, _ sb.Actor, team *db.Team, in Input) (*Draft, error) {
-	c := in.(*LDConfigInput)
+func (launchDarklyProvider) Draft(_ *Service, _ sb.Actor, team *db.Team, c ldChecked) (*Draft, error) {
 	m, valid := c.manifest, c.valid
 	attrs, sealed, shown, err := ldAssemble(m, valid, nil, nil)
 	if err != nil {
@@ -180,7 +183,7 @@ func LDConfigOfRecord(r *Record) (*LDConfig, error) {
 // private keys), making the generated values: kept ones (an edit's
 // previous values and private keys) are never made again. The reveal
 // fields show each secret and each value made now.
-func ldAssemble(m *Manifest, valid *ldValid, kept map[string]any, keptKeys map[string]string) (ldAttrs, ldSealed, []RevealField, error) {
+func ldAssemble(m *launchdarkly.Manifest, valid *launchdarkly.Valid, kept map[string]any, keptKeys map[string]string) (ldAttrs, ldSealed, []RevealField, error) {
 	attrs := ldAttrs{IntegrationKey: m.Key, Tags: valid.Tags, ConfigValues: map[string]any{}, Secrets: []string{}, CapabilityConfig: valid.CapabilityConfig}
 	sealed := ldSealed{Values: map[string]string{}, PrivateKeys: maps.Clone(keptKeys)}
 	var reveal []RevealField
@@ -191,7 +194,7 @@ func ldAssemble(m *Manifest, valid *ldValid, kept map[string]any, keptKeys map[s
 		}
 		if sv, isStr := val.(string); f.IsSecret && isStr && sv != "" {
 			sealed.Values[f.Key] = sv
-			attrs.ConfigValues[f.Key] = MaskSecret(sv)
+			attrs.ConfigValues[f.Key] = launchdarkly.MaskSecret(sv)
 			attrs.Secrets = append(attrs.Secrets, f.Key)
 			reveal = append(reveal, RevealField{Label: f.Name, Name: f.Key, Value: sv, Masked: true})
 			continue
@@ -199,7 +202,7 @@ func ldAssemble(m *Manifest, valid *ldValid, kept map[string]any, keptKeys map[s
 		attrs.ConfigValues[f.Key] = val
 	}
 	for _, f := range valid.Generate {
-		if old, ok := kept[f.Key]; ok && !isBlank(old) {
+		if old, ok := kept[f.Key]; ok && !launchdarkly.IsBlank(old) {
 			attrs.ConfigValues[f.Key] = old
 			continue
 		}
@@ -231,9 +234,12 @@ func ldConfigFrom(r *db.IntegrationRow) (*LDConfig, error) {
 		a.Tags = []string{}
 	}
 	return &LDConfig{
-		ID: r.ID, TeamID: r.TeamID, TeamName: r.TeamName, TeamSlug: r.TeamSlug, IntegrationKey: a.IntegrationKey,
-		Name: r.Name, Enabled: r.Status == StatusActive, Status: r.Status, Tags: a.Tags, ConfigValues: a.ConfigValues,
-		CapabilityConfig: a.CapabilityConfig, Secrets: a.Secrets, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,
+		ID: r.ID, TeamID: r.TeamID, TeamName: r.TeamName, TeamSlug: r.TeamSlug,
+		Stored: launchdarkly.Stored{
+			IntegrationKey: a.IntegrationKey, Name: r.Name, Enabled: r.Status == StatusActive, Tags: a.Tags,
+			ConfigValues: a.ConfigValues, CapabilityConfig: a.CapabilityConfig, Secrets: a.Secrets,
+		},
+		Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,
 	}, nil
 }
 
@@ -309,7 +315,3 @@ func (s *Service) DeleteLDConfig(ctx context.Context, actor sb.Actor, id string)
 	}
 	return nil
 }
-
-// IsSecretValue reports whether key is a stored secret of c (its value in
-// ConfigValues is a mask).
-func (c *LDConfig) IsSecretValue(key string) bool { return slices.Contains(c.Secrets, key) }

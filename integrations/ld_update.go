@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
+	"switchboard/integrations/launchdarkly"
 )
 
 // openLDSealed opens a configuration row's sealed values.
@@ -48,51 +48,15 @@ func (s *Service) updateLDConfig(ctx context.Context, actor sb.Actor, r *db.Inte
 		return nil, sb.Internal(fmt.Errorf("configuration %s: its manifest %q is no longer loaded", r.ID, cur.IntegrationKey))
 	}
 	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot change integration configurations")
+		return nil, errLDReadOnly
 	}
 	sealed, err := s.openLDSealed(&r.Integration)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(sealed.Values)
-	v := sb.Validation{}
-	raw := map[string]any{}
-	for k, val := range in.ConfigValues {
-		raw[k] = val
-	}
-	for i := range m.FormVariables {
-		f := &m.FormVariables[i]
-		given, ok := raw[f.Key]
-		stored, hasStored := cur.ConfigValues[f.Key]
-		switch {
-		case f.Generated():
-			if ok && !isBlank(given) && !sameValue(given, stored) {
-				v.Add("configValues."+f.Key, "is made by Switchboard and cannot be changed")
-			}
-			delete(raw, f.Key)
-		case f.IsSecret:
-			if !ok || isBlank(given) {
-				if sv, kept := sealed.Values[f.Key]; kept {
-					raw[f.Key] = sv
-				}
-			}
-			if f.DisableAfterSaving && ok && !isBlank(given) && given != sealed.Values[f.Key] {
-				v.Add("configValues."+f.Key, "cannot be changed after saving")
-			}
-		case f.DisableAfterSaving && hasStored:
-			if ok && !sameValue(given, stored) {
-				v.Add("configValues."+f.Key, "cannot be changed after saving")
-			}
-			raw[f.Key] = stored
-		case f.IsHidden && !ok && hasStored:
-			raw[f.Key] = stored
-		}
-	}
-	in.ConfigValues = raw
-	in.IntegrationKey = m.Key
-	valid, verr := validateLDConfig(m, &in)
-	v.Merge(verr)
-	if err := v.Err(); err != nil {
+	valid, err := launchdarkly.Edit(m, &cur.Stored, sealed.Values, launchdarkly.Input(in))
+	if err != nil {
 		return nil, err
 	}
 	row := r.Integration
@@ -112,7 +76,7 @@ func (s *Service) updateLDConfig(ctx context.Context, actor sb.Actor, r *db.Inte
 	if row.Status != r.Status {
 		changed = append(changed, "enabled")
 	}
-	if !sameValue(attrs.Tags, cur.Tags) {
+	if !launchdarkly.SameValue(attrs.Tags, cur.Tags) {
 		changed = append(changed, "tags")
 	}
 	for _, f := range m.FormVariables {
@@ -121,14 +85,14 @@ func (s *Service) updateLDConfig(ctx context.Context, actor sb.Actor, r *db.Inte
 		switch {
 		case f.IsSecret && next.Values[f.Key] != sealed.Values[f.Key]:
 			changed = append(changed, "configValues."+f.Key)
-		case !f.IsSecret && (aok != bok || !sameValue(a, b)):
+		case !f.IsSecret && (aok != bok || !launchdarkly.SameValue(a, b)):
 			changed = append(changed, "configValues."+f.Key)
 		}
 	}
-	if !sameValue(attrs.CapabilityConfig, cur.CapabilityConfig) {
+	if !launchdarkly.SameValue(attrs.CapabilityConfig, cur.CapabilityConfig) {
 		changed = append(changed, "capabilityConfig")
 	}
-	if !sameValue(next, sealed) {
+	if !launchdarkly.SameValue(next, sealed) {
 		keyID, ct, err := s.SealCredentials(row.ID, next)
 		if err != nil {
 			return nil, sb.Internal(err)
@@ -163,15 +127,21 @@ func (s *Service) updateLDConfig(ctx context.Context, actor sb.Actor, r *db.Inte
 	return out, nil
 }
 
-// sameValue compares two values as JSON would.
-func sameValue(a, b any) bool {
-	x, err1 := json.Marshal(a)
-	y, err2 := json.Marshal(b)
-	if err1 != nil || err2 != nil {
-		return false
+// PatchLDConfig applies a JSON Patch (launchdarkly.Patch) to a
+// configuration and saves the result as an edit does (UpdateLDConfig).
+func (s *Service) PatchLDConfig(ctx context.Context, actor sb.Actor, id string, ops []launchdarkly.PatchOp) (*LDConfig, error) {
+	r, cur, err := s.ldRow(ctx, actor, id)
+	if err != nil {
+		return nil, err
 	}
-	var nx, ny any
-	json.Unmarshal(x, &nx)
-	json.Unmarshal(y, &ny)
-	return reflect.DeepEqual(nx, ny)
+	if actor.ReadOnly {
+		return nil, errLDReadOnly
+	}
+	in, err := launchdarkly.Patch(&cur.Stored, ops)
+	if err != nil {
+		return nil, err
+	}
+	return s.updateLDConfig(ctx, actor, r, cur, LDConfigInput(*in))
 }
+
+var errLDReadOnly = sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot change integration configurations")

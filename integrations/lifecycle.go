@@ -62,8 +62,8 @@ func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, r *db.Integrat
 	if r.Status == StatusRevoked || r.Status == StatusExpired {
 		return nil, sb.Errorf(sb.CodeConflict, "this integration is %s and can no longer be disabled or enabled", r.Status)
 	}
-	if r.Provider == ProviderNodeKey && nodeKeyStatus(r) == StatusExpired {
-		return nil, sb.Errorf(sb.CodeConflict, "this key has expired and can no longer be disabled or enabled")
+	if recordOf(r).ShownStatus() == StatusExpired {
+		return nil, sb.Errorf(sb.CodeConflict, "this integration has expired and can no longer be disabled or enabled")
 	}
 	from, to, action := StatusActive, StatusDisabled, access.ActionIntegrationDisable
 	if enabled {

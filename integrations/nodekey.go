@@ -130,8 +130,9 @@ func permissionNames() string {
 	return strings.Join(names, ", ")
 }
 
-// ProviderKey names the node key provider.
-func (NodeKeyInput) ProviderKey() string { return ProviderNodeKey }
+func (in *NodeKeyInput) create(ctx context.Context, s *Service, actor sb.Actor, refused error) (*Created, error) {
+	return create(ctx, s, actor, nodeKeyProvider{}, in, refused)
+}
 
 // nodeKeyProvider declares node API keys.
 type nodeKeyProvider struct{}
@@ -140,14 +141,13 @@ func (nodeKeyProvider) Info() ProviderInfo {
 	return ProviderInfo{Key: ProviderNodeKey, Title: "Node API key", Description: "Generate an API key and secret for one node of a team, with the permissions it needs.", Available: true}
 }
 
-func (nodeKeyProvider) Validate(s *Service, in Input) error {
-	return ValidateNodeKey(in.(*NodeKeyInput), s.Now())
+func (nodeKeyProvider) Validate(s *Service, in *NodeKeyInput) (*NodeKeyInput, error) {
+	return in, ValidateNodeKey(in, s.Now())
 }
 
 // Team is the node's team: a node of another team is not found; a node of
 // a team other than the one the form chose is a field error.
-func (nodeKeyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
-	k := in.(*NodeKeyInput)
+func (nodeKeyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, k *NodeKeyInput) (*db.Team, error) {
 	node, err := s.store.NodeByID(ctx, k.NodeID)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !actor.CanUseTeam(node.TeamID)) {
 		return nil, &sb.Error{Code: sb.CodeNotFound, Message: "node not found", Fields: map[string]string{"node_id": "no such node"}}
@@ -166,8 +166,7 @@ func (nodeKeyProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in 
 
 // Draft generates the key and secret; the secret is kept only as its
 // keyed hash. A node with a live key is a conflict.
-func (nodeKeyProvider) Draft(s *Service, actor sb.Actor, team *db.Team, in Input) (*Draft, error) {
-	k := in.(*NodeKeyInput)
+func (nodeKeyProvider) Draft(s *Service, actor sb.Actor, team *db.Team, k *NodeKeyInput) (*Draft, error) {
 	d, err := s.nodeKeyDraft(k.NodeID, k.Name, k.Permissions, k.ExpiresAt)
 	if err != nil {
 		return nil, err

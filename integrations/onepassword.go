@@ -1,11 +1,13 @@
 package integrations
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -50,8 +52,9 @@ func ParseServiceAccountToken(token string) (signInAddress string, err error) {
 	}
 	var payload map[string]any
 	if err := json.Unmarshal(raw, &payload); err != nil {
-		// A payload cut short ends inside the JSON object.
-		if strings.HasPrefix(strings.TrimSpace(string(raw)), "{") && strings.Contains(err.Error(), "unexpected end of JSON input") {
+		// A payload cut short ends inside the JSON object: read as a
+		// stream, it runs out of input (io.ErrUnexpectedEOF) mid-value.
+		if strings.HasPrefix(strings.TrimSpace(string(raw)), "{") && errors.Is(json.NewDecoder(bytes.NewReader(raw)).Decode(new(any)), io.ErrUnexpectedEOF) {
 			return "", errors.New("looks truncated: copy the whole token again")
 		}
 		return "", errors.New("is malformed: its payload is not a service account description")
@@ -104,8 +107,6 @@ type OnePasswordInput struct {
 	Name   string
 	// Token is the service account token; on an edit, empty keeps the stored one.
 	Token string
-
-	signInAddress string
 }
 
 // OnePassword is a stored 1Password service account, without its token.
@@ -161,8 +162,15 @@ func OnePasswordOf(r *Record) (OnePassword, bool, error) {
 	return OnePassword{ID: r.ID, TeamID: r.TeamID, Name: r.Name, SignInAddress: a.SignInAddress, Fingerprint: a.Fingerprint, Version: r.Version, Status: r.Status}, true, nil
 }
 
-// ProviderKey names the 1Password provider.
-func (OnePasswordInput) ProviderKey() string { return ProviderOnePassword }
+func (in *OnePasswordInput) create(ctx context.Context, s *Service, actor sb.Actor, refused error) (*Created, error) {
+	return create(ctx, s, actor, onePasswordProvider{}, in, refused)
+}
+
+// onePasswordValid is a checked input with the token's sign-in address.
+type onePasswordValid struct {
+	*OnePasswordInput
+	signInAddress string
+}
 
 // onePasswordProvider declares 1Password service accounts.
 type onePasswordProvider struct{}
@@ -171,24 +179,21 @@ func (onePasswordProvider) Info() ProviderInfo {
 	return ProviderInfo{Key: ProviderOnePassword, Title: "1Password service account", Description: "Store a 1Password service account token (ops_…) for a team, encrypted; edit it without pasting it again.", Available: true}
 }
 
-func (onePasswordProvider) Validate(_ *Service, in Input) error {
-	op := in.(*OnePasswordInput)
-	addr, err := ValidateOnePassword(op, false)
-	op.signInAddress = addr
-	return err
+func (onePasswordProvider) Validate(_ *Service, in *OnePasswordInput) (onePasswordValid, error) {
+	addr, err := ValidateOnePassword(in, false)
+	return onePasswordValid{OnePasswordInput: in, signInAddress: addr}, err
 }
 
 // errChooseTeam is the form's answer for a missing or unknown team.
 var errChooseTeam = &sb.Error{Code: sb.CodeInvalid, Message: "invalid request", Fields: map[string]string{"team_id": "choose one of your teams"}}
 
-func (onePasswordProvider) Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error) {
-	return s.ResolveTeam(ctx, actor, in.(*OnePasswordInput).TeamID, TeamRule{Missing: errChooseTeam, Unknown: errChooseTeam})
+func (onePasswordProvider) Team(ctx context.Context, s *Service, actor sb.Actor, op onePasswordValid) (*db.Team, error) {
+	return s.ResolveTeam(ctx, actor, op.TeamID, TeamRule{Missing: errChooseTeam, Unknown: errChooseTeam})
 }
 
 // Draft seals the token to the row and shows it once, masked, with its
 // fingerprint (which alone is kept in the clear).
-func (onePasswordProvider) Draft(_ *Service, _ sb.Actor, _ *db.Team, in Input) (*Draft, error) {
-	op := in.(*OnePasswordInput)
+func (onePasswordProvider) Draft(_ *Service, _ sb.Actor, _ *db.Team, op onePasswordValid) (*Draft, error) {
 	fp := secrets.Fingerprint(op.Token)
 	return &Draft{
 		Name:  op.Name,

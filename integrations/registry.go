@@ -21,25 +21,15 @@ type ProviderInfo struct {
 }
 
 // Provider is one kind of integration, declared once: a type implementing
-// this interface, listed once in Registry. It holds everything that differs
-// between providers (what its input is and how it is checked, which team it
-// goes to, what is sealed and what the reveal shows, which lifecycle actions
-// a record allows); the service's one create pipeline and the lifecycle
-// calls run the same steps, in the same order, for every provider.
+// this interface and Creator (over its own input type), listed once in
+// Registry. It holds everything that differs between providers (what its
+// input is and how it is checked, which team it goes to, what is sealed
+// and what the reveal shows, which lifecycle actions a record allows); the
+// service's one create pipeline and the lifecycle calls run the same
+// steps, in the same order, for every provider.
 type Provider interface {
 	// Info is the provider's key, title and chooser text.
 	Info() ProviderInfo
-	// Validate checks in (the provider's own Input type) and normalises it
-	// in place; failing fields are an sb.CodeInvalid error.
-	Validate(s *Service, in Input) error
-	// Team returns the team the new integration goes to, through the
-	// service's one team resolver (Service.ResolveTeam) or from the object
-	// it hangs off (a node key's node).
-	Team(ctx context.Context, s *Service, actor sb.Actor, in Input) (*db.Team, error)
-	// Draft makes the new row's content: attributes, the value to seal,
-	// what the reveal shows once, the audit details and the answer to a
-	// unique-key conflict.
-	Draft(s *Service, actor sb.Actor, team *db.Team, in Input) (*Draft, error)
 	// Status is the status a record shows (a node key past its expiry is
 	// expired though its row still says active).
 	Status(r *Record) string
@@ -47,10 +37,29 @@ type Provider interface {
 	Actions(r *Record) []string
 }
 
-// Input is what creating an integration of one provider takes; its
-// provider names the implementation the pipeline dispatches to.
+// Creator is the create half of a provider, typed by what a create takes
+// (I, the provider's input) and what its validation makes of it (V), so
+// the pipeline hands each hook its own types and nothing asserts them.
+type Creator[I, V any] interface {
+	Provider
+	// Validate checks in and normalises it; failing fields are an
+	// sb.CodeInvalid error.
+	Validate(s *Service, in *I) (V, error)
+	// Team returns the team the new integration goes to, through the
+	// service's one team resolver (Service.ResolveTeam) or from the object
+	// it hangs off (a node key's node).
+	Team(ctx context.Context, s *Service, actor sb.Actor, v V) (*db.Team, error)
+	// Draft makes the new row's content: attributes, the value to seal,
+	// what the reveal shows once, the audit details and the answer to a
+	// unique-key conflict.
+	Draft(s *Service, actor sb.Actor, team *db.Team, v V) (*Draft, error)
+}
+
+// Input is what creating an integration of one provider takes. Each
+// provider's input type implements it with one line that hands itself to
+// the pipeline with its provider (create(ctx, s, actor, p, in, refused)).
 type Input interface {
-	ProviderKey() string
+	create(ctx context.Context, s *Service, actor sb.Actor, refused error) (*Created, error)
 }
 
 // Draft is a provider's part of a create: everything but the row's id,

@@ -39,7 +39,7 @@ func TestBrowser_LaunchDarkly(t *testing.T) {
 	}
 }
 
-// ldbMask is integrations.MaskSecret, restated: the first and last three
+// ldbMask is launchdarkly.MaskSecret, restated: the first and last three
 // characters kept, stars between (all stars under 12 characters).
 func ldbMask(s string) string {
 	r := []rune(s)

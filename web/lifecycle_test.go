@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	sb "switchboard"
 	"switchboard/integrations"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/web/webtest"
 )
 
@@ -314,7 +315,7 @@ func TestLifecycleAPI_OtherFamilies(t *testing.T) {
 			t.Fatalf("PATCH = %d %s", resp.StatusCode, raw)
 		}
 		cv := m["configValues"].(map[string]any)
-		if m["enabled"] != false || cv["hostURL"] != "https://api.datadoghq.eu" || cv["apiKey"] != integrations.MaskSecret(newKey) || len(m["tags"].([]any)) != 1 {
+		if m["enabled"] != false || cv["hostURL"] != "https://api.datadoghq.eu" || cv["apiKey"] != launchdarkly.MaskSecret(newKey) || len(m["tags"].([]any)) != 1 {
 			t.Errorf("after the patch: %s", raw)
 		}
 		if n := lcAuditCount(t, env, "integration.rotate", ids[integrations.ProviderLaunchDarkly]); n != 1 {
@@ -322,7 +323,7 @@ func TestLifecycleAPI_OtherFamilies(t *testing.T) {
 		}
 		// A patch leaving the secret alone keeps it.
 		resp, m, raw = ldCall(t, env, http.MethodPatch, ld, token, true, map[string]any{"patch": []map[string]any{{"op": "replace", "path": "/name", "value": "Audit (EU)"}}})
-		if resp.StatusCode != http.StatusOK || m["name"] != "Audit (EU)" || m["configValues"].(map[string]any)["apiKey"] != integrations.MaskSecret(newKey) {
+		if resp.StatusCode != http.StatusOK || m["name"] != "Audit (EU)" || m["configValues"].(map[string]any)["apiKey"] != launchdarkly.MaskSecret(newKey) {
 			t.Errorf("rename patch = %d %s", resp.StatusCode, raw)
 		}
 		for name, tc := range map[string]struct {

@@ -14,6 +14,7 @@ import (
 
 	sb "switchboard"
 	"switchboard/integrations"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/web/webtest"
 )
 
@@ -166,7 +167,7 @@ func TestLaunchDarklyUI_CreateRevealAndDetail(t *testing.T) {
 			t.Fatalf("%d integrations, want 1", len(rows))
 		}
 		_, body = c.Get("/integrations/" + rows[0].ID)
-		mask := integrations.MaskSecret(secret)
+		mask := launchdarkly.MaskSecret(secret)
 		for _, want := range []string{"Datadog Events (datadog)", mask, "prod, audit", "https://api.datadoghq.eu",
 			"deny · notResources proj/*:env/test:flag/* member/* · actions updateOn deleteFlag", "allow · resources proj/*:env/*:flag/* · actions *"} {
 			if !strings.Contains(body, want) {
@@ -315,7 +316,7 @@ func TestLaunchDarklyUI_Edit(t *testing.T) {
 		}
 		_, got, _ := ldCall(t, env, http.MethodGet, "/api/v2/integration-configurations/"+id, token, true, nil)
 		cv := got["configValues"].(map[string]any)
-		if got["name"] != "Audit (EU)" || got["enabled"] != false || cv["hostURL"] != "https://api.datadoghq.eu" || cv["apiKey"] != integrations.MaskSecret(secret) {
+		if got["name"] != "Audit (EU)" || got["enabled"] != false || cv["hostURL"] != "https://api.datadoghq.eu" || cv["apiKey"] != launchdarkly.MaskSecret(secret) {
 			t.Errorf("after the edit: %v", got)
 		}
 		row, _ := env.Store.IntegrationByID(context.Background(), id)
@@ -328,7 +329,7 @@ func TestLaunchDarklyUI_Edit(t *testing.T) {
 		c.Post("/integrations/"+id+"/edit", form)
 		row, _ = env.Store.IntegrationByID(context.Background(), id)
 		_, got, _ = ldCall(t, env, http.MethodGet, "/api/v2/integration-configurations/"+id, token, true, nil)
-		if row.Version != 2 || got["configValues"].(map[string]any)["apiKey"] != integrations.MaskSecret(second) {
+		if row.Version != 2 || got["configValues"].(map[string]any)["apiKey"] != launchdarkly.MaskSecret(second) {
 			t.Errorf("after a new key: version %d, apiKey %v", row.Version, got["configValues"].(map[string]any)["apiKey"])
 		}
 

@@ -21,6 +21,7 @@ import (
 	"switchboard/handlers"
 	"switchboard/handlers/session"
 	"switchboard/integrations"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/metrics"
 	"switchboard/secrets"
 	"switchboard/static"
@@ -47,7 +48,7 @@ type Config struct {
 	SecretSyncs bool
 	// Manifests are the LaunchDarkly integrations offered; nil means the
 	// shipped ones.
-	Manifests *integrations.ManifestSet
+	Manifests *launchdarkly.ManifestSet
 	// OIDC, when its Issuer is set, turns on single sign-on (RedirectURL
 	// defaults to BaseURL/sign-in/oidc/callback).
 	OIDC access.OIDCConfig

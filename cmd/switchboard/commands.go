@@ -18,6 +18,7 @@ import (
 	"switchboard/access"
 	"switchboard/db"
 	"switchboard/integrations"
+	"switchboard/integrations/launchdarkly"
 	"switchboard/secrets"
 	"switchboard/web"
 )
@@ -107,7 +108,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	log := c.logger(cfg)
 	// A bad manifest stops the start before anything else, naming the
 	// file and the rule it breaks.
-	manifests, err := integrations.LoadManifests(cfg.ManifestDir)
+	manifests, err := launchdarkly.LoadManifests(cfg.ManifestDir)
 	if err != nil {
 		return &configError{"SWITCHBOARD_MANIFEST_DIR", err.Error()}
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,10 +103,11 @@ func CheckOnePasswordConnect(ctx context.Context, guard netguard.Guard, instance
 	resp, err := client.Do(req)
 	if err != nil {
 		var refused *netguard.RefusedError
+		var netErr net.Error
 		switch {
 		case errors.As(err, &refused):
 			return sum, Failed(refused.Error())
-		case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
+		case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 			return sum, Failed("the Connect server did not answer within 5 seconds")
 		default:
 			// The class only: socket detail would be a port-scan oracle.

@@ -1,7 +1,6 @@
-package integrations
+package launchdarkly
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -32,23 +31,16 @@ func jsonRoundTrip(v, out any) error {
 	return json.Unmarshal(b, out)
 }
 
-// ldPatchable are the members a patch may touch.
-var ldPatchable = map[string]bool{"name": true, "enabled": true, "tags": true, "configValues": true, "capabilityConfig": true}
+// patchable are the members a patch may touch.
+var patchable = map[string]bool{"name": true, "enabled": true, "tags": true, "configValues": true, "capabilityConfig": true}
 
-// PatchLDConfig applies a JSON Patch (add, replace, remove, test) to a
-// configuration's name, enabled, tags, configValues and capabilityConfig,
-// then saves the result as an edit does (UpdateLDConfig): a secret value is
-// replaced only by a patch that names it, and the whole result is
-// validated against the manifest. Errors name the operation
-// ("patch[1].path") or the field, as a create's do.
-func (s *Service) PatchLDConfig(ctx context.Context, actor sb.Actor, id string, ops []PatchOp) (*LDConfig, error) {
-	r, cur, err := s.ldRow(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	if actor.ReadOnly {
-		return nil, sb.Errorf(sb.CodeForbidden, "this token is read-only: it cannot change integration configurations")
-	}
+// Patch applies a JSON Patch (add, replace, remove, test) to the name,
+// enabled, tags, configValues and capabilityConfig of the saved
+// configuration cur and returns the input an edit then saves (Edit): a
+// secret value is replaced only by a patch that names it, and the edit
+// validates the whole result against the manifest. Errors name the
+// operation ("patch[1].path") or the field, as a create's do.
+func Patch(cur *Stored, ops []PatchOp) (*Input, error) {
 	v := sb.Validation{}
 	if len(ops) == 0 {
 		v.Add("patch", "give at least one operation")
@@ -78,7 +70,7 @@ func (s *Service) PatchLDConfig(ctx context.Context, actor sb.Actor, id string, 
 		case perr != "":
 			v.Add(at+".path", perr)
 			continue
-		case len(parts) == 0 || !ldPatchable[parts[0]]:
+		case len(parts) == 0 || !patchable[parts[0]]:
 			v.Add(at+".path", "must start with /name, /enabled, /tags, /configValues or /capabilityConfig")
 			continue
 		}
@@ -89,7 +81,12 @@ func (s *Service) PatchLDConfig(ctx context.Context, actor sb.Actor, id string, 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	in := LDConfigInput{IntegrationKey: cur.IntegrationKey}
+	return patchedInput(v, cur, doc)
+}
+
+// patchedInput reads a patched document back into an edit's input.
+func patchedInput(v sb.Validation, cur *Stored, doc map[string]any) (*Input, error) {
+	in := Input{IntegrationKey: cur.IntegrationKey}
 	if name, ok := doc["name"].(string); ok {
 		in.Name = name
 	} else {
@@ -120,7 +117,7 @@ func (s *Service) PatchLDConfig(ctx context.Context, actor sb.Actor, id string, 
 		for _, k := range cur.Secrets {
 			switch cv[k].(type) {
 			case keptSecret:
-				delete(cv, k) // left alone: UpdateLDConfig keeps the stored value
+				delete(cv, k) // left alone: Edit keeps the stored value
 			case nil:
 				if _, present := cv[k]; !present {
 					v.Add("configValues."+k, "a stored secret cannot be removed: replace it")
@@ -141,7 +138,7 @@ func (s *Service) PatchLDConfig(ctx context.Context, actor sb.Actor, id string, 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.updateLDConfig(ctx, actor, r, cur, in)
+	return &in, nil
 }
 
 // splitPointer splits a JSON Pointer into its unescaped tokens.
@@ -209,7 +206,7 @@ func applyPatchOp(doc map[string]any, parts []string, op PatchOp) string {
 			}
 			delete(p, last)
 		case "test":
-			if !exists || !sameValue(cur, op.Value) {
+			if !exists || !SameValue(cur, op.Value) {
 				return fmt.Sprintf("test failed: %q does not hold the given value", "/"+strings.Join(parts, "/"))
 			}
 		}
@@ -245,7 +242,7 @@ func patchArray(doc map[string]any, parts []string, list []any, last string, op 
 	case "remove":
 		out = append(append([]any{}, list[:i]...), list[i+1:]...)
 	case "test":
-		if !sameValue(list[i], op.Value) {
+		if !SameValue(list[i], op.Value) {
 			return fmt.Sprintf("test failed: %q does not hold the given value", path)
 		}
 		return ""

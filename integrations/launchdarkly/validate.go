@@ -1,4 +1,4 @@
-package integrations
+package launchdarkly
 
 import (
 	"fmt"
@@ -13,14 +13,14 @@ import (
 
 // Validation of a LaunchDarkly integration configuration: its name, tags,
 // configValues against the manifest's formVariables, and capabilityConfig.
-// The JSON family and the form both build an LDConfigInput and call
-// ValidateLDConfig, so they cannot disagree. Field errors are keyed as the
+// The JSON family and the form both build an Input that the create
+// pipeline checks with Validate, so they cannot disagree. Field errors are keyed as the
 // JSON body names the member ("configValues.apiKey",
 // "capabilityConfig.auditLogEventsHook.statements[0].resources"), and the
 // form names its inputs the same way.
 
-// LDConfigInput is what creating a configuration takes.
-type LDConfigInput struct {
+// Input is what creating a configuration takes.
+type Input struct {
 	IntegrationKey string
 	// TeamID is the team; empty means the caller's only team.
 	TeamID  string
@@ -32,31 +32,27 @@ type LDConfigInput struct {
 	ConfigValues map[string]any
 	// CapabilityConfig as encoding/json decodes it; nil means none.
 	CapabilityConfig map[string]any
-
-	// Set by the provider's Validate for its Draft.
-	manifest *Manifest
-	valid    *ldValid
 }
 
-// LDCapabilityConfig is a configuration's capabilityConfig, normalised.
-type LDCapabilityConfig struct {
-	Approvals          *LDApprovals          `json:"approvals,omitempty"`
-	AuditLogEventsHook *LDAuditLogEventsHook `json:"auditLogEventsHook,omitempty"`
+// CapabilityConfig is a configuration's capabilityConfig, normalised.
+type CapabilityConfig struct {
+	Approvals          *Approvals          `json:"approvals,omitempty"`
+	AuditLogEventsHook *AuditLogEventsHook `json:"auditLogEventsHook,omitempty"`
 }
 
-// LDApprovals is the approval capability's configuration.
-type LDApprovals struct {
+// Approvals is the approval capability's configuration.
+type Approvals struct {
 	AdditionalFormVariables []FormVariable `json:"additionalFormVariables"`
 }
 
-// LDAuditLogEventsHook is the audit log events hook's configuration.
-type LDAuditLogEventsHook struct {
-	Statements []LDStatement `json:"statements"`
+// AuditLogEventsHook is the audit log events hook's configuration.
+type AuditLogEventsHook struct {
+	Statements []Statement `json:"statements"`
 }
 
-// LDStatement selects audit log events: an effect, resources or
+// Statement selects audit log events: an effect, resources or
 // notResources, actions or notActions.
-type LDStatement struct {
+type Statement struct {
 	Effect       string   `json:"effect"`
 	Resources    []string `json:"resources,omitempty"`
 	NotResources []string `json:"notResources,omitempty"`
@@ -64,50 +60,44 @@ type LDStatement struct {
 	NotActions   []string `json:"notActions,omitempty"`
 }
 
-// ldValid is a validated input: values are the effective configValues
+// Valid is a validated input: Values are the effective configValues
 // (defaults applied, fields hidden by dependsOn dropped), without the
 // generated ones, which the service makes.
-type ldValid struct {
+type Valid struct {
 	Name    string
 	Enabled bool
 	Tags    []string
 	Values  map[string]any
 	// Generate lists the generated and publicKey variables to make.
 	Generate         []*FormVariable
-	CapabilityConfig LDCapabilityConfig
+	CapabilityConfig CapabilityConfig
 }
 
 // Limits of a configuration.
 const (
-	ldMaxName        = 255
-	ldMaxTags        = 50
-	ldMaxTag         = 64
-	ldMaxString      = 4096
-	ldMaxStatements  = 50
-	ldMaxSpecifiers  = 100
-	ldMaxSpecifier   = 512
-	ldMaxAdditionals = 20
+	maxName        = 255
+	maxTags        = 50
+	maxTag         = 64
+	maxString      = 4096
+	maxStatements  = 50
+	maxSpecifiers  = 100
+	maxSpecifier   = 512
+	maxAdditionals = 20
 )
 
-var ldTagRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
 
-// ValidateLDConfig checks in against manifest m, as a create does; the
-// form and the JSON family report its field errors.
-func ValidateLDConfig(m *Manifest, in *LDConfigInput) error {
-	_, err := validateLDConfig(m, in)
-	return err
-}
-
-// validateLDConfig checks in and returns what a create or an edit stores.
-func validateLDConfig(m *Manifest, in *LDConfigInput) (*ldValid, error) {
+// Validate checks in against manifest m and returns what a create or an
+// edit stores; the form and the JSON family report its field errors.
+func Validate(m *Manifest, in *Input) (*Valid, error) {
 	v := sb.Validation{}
-	out := &ldValid{Enabled: true}
+	out := &Valid{Enabled: true}
 	out.Name = strings.TrimSpace(in.Name)
 	switch n := utf8.RuneCountInString(out.Name); {
 	case n == 0:
 		v.Add("name", "is required")
-	case n > ldMaxName:
-		v.Add("name", fmt.Sprintf("must be at most %d characters", ldMaxName))
+	case n > maxName:
+		v.Add("name", fmt.Sprintf("must be at most %d characters", maxName))
 	}
 	if in.Enabled != nil {
 		out.Enabled = *in.Enabled
@@ -127,8 +117,8 @@ func validateLDConfig(m *Manifest, in *LDConfigInput) (*ldValid, error) {
 
 func validateLDTags(v sb.Validation, tags []string) []string {
 	out := []string{}
-	if len(tags) > ldMaxTags {
-		v.Add("tags", fmt.Sprintf("at most %d tags", ldMaxTags))
+	if len(tags) > maxTags {
+		v.Add("tags", fmt.Sprintf("at most %d tags", maxTags))
 		return out
 	}
 	for _, t := range tags {
@@ -136,9 +126,9 @@ func validateLDTags(v sb.Validation, tags []string) []string {
 		switch {
 		case t == "":
 			v.Add("tags", "a tag cannot be empty")
-		case utf8.RuneCountInString(t) > ldMaxTag:
-			v.Add("tags", fmt.Sprintf("a tag is at most %d characters", ldMaxTag))
-		case !ldTagRE.MatchString(t):
+		case utf8.RuneCountInString(t) > maxTag:
+			v.Add("tags", fmt.Sprintf("a tag is at most %d characters", maxTag))
+		case !tagRE.MatchString(t):
 			v.Add("tags", fmt.Sprintf("tag %q may hold only letters, digits, '.', '_', ':' and '-'", clip(t, 64)))
 		case !slices.Contains(out, t):
 			out = append(out, t)
@@ -204,12 +194,12 @@ func validateConfigValues(v sb.Validation, vars []FormVariable, raw map[string]a
 		}
 		switch {
 		case !f.Supported():
-			if given && !isBlank(raw[f.Key]) {
+			if given && !IsBlank(raw[f.Key]) {
 				v.Add(key, fmt.Sprintf("fields of type %s are not available in Switchboard yet: leave it out", f.Type))
 			}
 			continue
 		case f.Generated():
-			if given && !isBlank(raw[f.Key]) {
+			if given && !IsBlank(raw[f.Key]) {
 				v.Add(key, "is made by Switchboard when the configuration is saved: leave it out")
 			}
 			generate = append(generate, f)
@@ -233,8 +223,6 @@ func validateConfigValues(v sb.Validation, vars []FormVariable, raw map[string]a
 	}
 	return values, generate
 }
-
-func isBlank(x any) bool { return x == nil || x == "" }
 
 // checkFormValue validates one given value of a supported, caller-made
 // variable. It returns the normalised value (nil: treat as omitted) or a
@@ -294,8 +282,8 @@ func checkFormValue(f *FormVariable, in any) (any, string) {
 		// one takes its default.
 		return nil, ""
 	}
-	if utf8.RuneCountInString(s) > ldMaxString {
-		return nil, fmt.Sprintf("must be at most %d characters", ldMaxString)
+	if utf8.RuneCountInString(s) > maxString {
+		return nil, fmt.Sprintf("must be at most %d characters", maxString)
 	}
 	switch f.Type {
 	case FVURI:

@@ -1,4 +1,4 @@
-package integrations
+package launchdarkly
 
 import (
 	"bytes"
@@ -12,8 +12,8 @@ import (
 	sb "switchboard"
 )
 
-func validateCapabilityConfig(v sb.Validation, m *Manifest, raw map[string]any) LDCapabilityConfig {
-	var out LDCapabilityConfig
+func validateCapabilityConfig(v sb.Validation, m *Manifest, raw map[string]any) CapabilityConfig {
+	var out CapabilityConfig
 	for k := range raw {
 		if k != "approvals" && k != "auditLogEventsHook" {
 			v.Add("capabilityConfig."+clip(k, 40), "is not a capability configuration: use approvals or auditLogEventsHook")
@@ -48,7 +48,7 @@ func capabilityObject(v sb.Validation, m *Manifest, at, capability, name string,
 	return obj, true
 }
 
-func validateApprovals(v sb.Validation, m *Manifest, raw any) *LDApprovals {
+func validateApprovals(v sb.Validation, m *Manifest, raw any) *Approvals {
 	const at = "capabilityConfig.approvals"
 	obj, ok := capabilityObject(v, m, at, CapabilityApproval, "approval capability", raw, "additionalFormVariables")
 	if !ok {
@@ -60,11 +60,11 @@ func validateApprovals(v sb.Validation, m *Manifest, raw any) *LDApprovals {
 		v.Add(field, "must be a list of form variables, not "+jsonKind(obj["additionalFormVariables"]))
 		return nil
 	}
-	if len(list) > ldMaxAdditionals {
-		v.Add(field, fmt.Sprintf("at most %d form variables", ldMaxAdditionals))
+	if len(list) > maxAdditionals {
+		v.Add(field, fmt.Sprintf("at most %d form variables", maxAdditionals))
 		return nil
 	}
-	out := &LDApprovals{AdditionalFormVariables: []FormVariable{}}
+	out := &Approvals{AdditionalFormVariables: []FormVariable{}}
 	var problems []string
 	for i, item := range list {
 		b, _ := json.Marshal(item)
@@ -96,13 +96,13 @@ func validateApprovals(v sb.Validation, m *Manifest, raw any) *LDApprovals {
 	return out
 }
 
-func validateAuditHook(v sb.Validation, m *Manifest, raw any) *LDAuditLogEventsHook {
+func validateAuditHook(v sb.Validation, m *Manifest, raw any) *AuditLogEventsHook {
 	const at = "capabilityConfig.auditLogEventsHook"
 	obj, ok := capabilityObject(v, m, at, CapabilityAuditLogEventsHook, "audit log events hook capability", raw, "statements")
 	if !ok {
 		return nil
 	}
-	out := &LDAuditLogEventsHook{Statements: []LDStatement{}}
+	out := &AuditLogEventsHook{Statements: []Statement{}}
 	rawList, present := obj["statements"]
 	if !present || rawList == nil {
 		return out
@@ -112,8 +112,8 @@ func validateAuditHook(v sb.Validation, m *Manifest, raw any) *LDAuditLogEventsH
 		v.Add(at+".statements", "must be a list of statements, not "+jsonKind(rawList))
 		return nil
 	}
-	if len(list) > ldMaxStatements {
-		v.Add(at+".statements", fmt.Sprintf("at most %d statements", ldMaxStatements))
+	if len(list) > maxStatements {
+		v.Add(at+".statements", fmt.Sprintf("at most %d statements", maxStatements))
 		return nil
 	}
 	for i, item := range list {
@@ -125,8 +125,8 @@ func validateAuditHook(v sb.Validation, m *Manifest, raw any) *LDAuditLogEventsH
 	return out
 }
 
-func validateStatement(v sb.Validation, at string, raw any) (LDStatement, bool) {
-	var st LDStatement
+func validateStatement(v sb.Validation, at string, raw any) (Statement, bool) {
+	var st Statement
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		v.Add(at, "must be an object, not "+jsonKind(raw))
@@ -192,8 +192,8 @@ func specifierList(v sb.Validation, at string, raw any, check func(string) strin
 		v.Add(at, "must be a list of strings, not "+jsonKind(raw))
 		return nil
 	}
-	if len(items) > ldMaxSpecifiers {
-		v.Add(at, fmt.Sprintf("at most %d entries", ldMaxSpecifiers))
+	if len(items) > maxSpecifiers {
+		v.Add(at, fmt.Sprintf("at most %d entries", maxSpecifiers))
 		return nil
 	}
 	out := []string{}
@@ -217,21 +217,21 @@ func specifierList(v sb.Validation, at string, raw any, check func(string) strin
 // each type a child of the one before: proj/*:env/production:flag/*. Names
 // are keys or globs; "acct" stands alone.
 var (
-	ldResourceChildren = map[string][]string{
+	resourceChildren = map[string][]string{
 		"":       {"acct", "proj", "member", "role", "team", "integration", "webhook", "service-token", "relay-proxy-config", "code-reference-repository", "application", "domain-verification", "template"},
 		"proj":   {"env", "metric", "metric-group", "release-pipeline", "layer", "context-kind", "view"},
 		"env":    {"flag", "segment", "experiment", "destination", "ai-config"},
 		"member": {"token"},
 	}
-	ldNameRE   = regexp.MustCompile(`^[A-Za-z0-9._~*-]+$`)
-	ldTagsRE   = regexp.MustCompile(`^[A-Za-z0-9._:-]+(,[A-Za-z0-9._:-]+)*$`)
-	ldActionRE = regexp.MustCompile(`^(\*|[a-z][A-Za-z0-9]*\*?)$`)
+	nameRE   = regexp.MustCompile(`^[A-Za-z0-9._~*-]+$`)
+	tagsRE   = regexp.MustCompile(`^[A-Za-z0-9._:-]+(,[A-Za-z0-9._:-]+)*$`)
+	actionRE = regexp.MustCompile(`^(\*|[a-z][A-Za-z0-9]*\*?)$`)
 )
 
 // checkResourceSpecifier returns why s is not a resource specifier, or "".
 func checkResourceSpecifier(s string) string {
-	if len(s) > ldMaxSpecifier {
-		return fmt.Sprintf("is longer than %d characters", ldMaxSpecifier)
+	if len(s) > maxSpecifier {
+		return fmt.Sprintf("is longer than %d characters", maxSpecifier)
 	}
 	parent := ""
 	// A tag list may hold ":" inside a segment only after ";": split on ":"
@@ -247,17 +247,17 @@ func checkResourceSpecifier(s string) string {
 		if !ok {
 			return fmt.Sprintf("is not a resource specifier: segment %q is not type/name", clip(seg, 40))
 		}
-		if !slices.Contains(ldResourceChildren[parent], typ) {
+		if !slices.Contains(resourceChildren[parent], typ) {
 			if parent == "" {
-				return fmt.Sprintf("is not a resource specifier: %q cannot come first (one of %s)", clip(typ, 40), strings.Join(ldResourceChildren[""], ", "))
+				return fmt.Sprintf("is not a resource specifier: %q cannot come first (one of %s)", clip(typ, 40), strings.Join(resourceChildren[""], ", "))
 			}
-			return fmt.Sprintf("is not a resource specifier: %q cannot follow %s (one of %s)", clip(typ, 40), parent, strings.Join(ldResourceChildren[parent], ", "))
+			return fmt.Sprintf("is not a resource specifier: %q cannot follow %s (one of %s)", clip(typ, 40), parent, strings.Join(resourceChildren[parent], ", "))
 		}
 		name, tags, hasTags := strings.Cut(rest, ";")
-		if !ldNameRE.MatchString(name) {
+		if !nameRE.MatchString(name) {
 			return fmt.Sprintf("is not a resource specifier: %q is not a key or a glob", clip(name, 40))
 		}
-		if hasTags && !ldTagsRE.MatchString(tags) {
+		if hasTags && !tagsRE.MatchString(tags) {
 			return "is not a resource specifier: the tags after ';' must be a comma-separated list"
 		}
 		parent = typ
@@ -267,7 +267,7 @@ func checkResourceSpecifier(s string) string {
 
 // checkActionSpecifier returns why s is not an action, or "".
 func checkActionSpecifier(s string) string {
-	if !ldActionRE.MatchString(s) || len(s) > 100 {
+	if !actionRE.MatchString(s) || len(s) > 100 {
 		return "is not an action: use \"*\" or an action name such as updateOn"
 	}
 	return ""

@@ -1,4 +1,4 @@
-package integrations
+package launchdarkly
 
 import (
 	"encoding/json"
@@ -133,10 +133,10 @@ func TestLoadManifests_Dir(t *testing.T) {
 		t.Errorf("shipped manifests are gone when a folder is given")
 	}
 	// Only the endpoint is needed; a value for an unsupported field is refused.
-	if err := ValidateLDConfig(m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"endpoint": "https://bus.acme.example"}}); err != nil {
+	if err := validateErr(m, &Input{Name: "x", ConfigValues: map[string]any{"endpoint": "https://bus.acme.example"}}); err != nil {
 		t.Errorf("valid acme-events config refused: %v", err)
 	}
-	err = ValidateLDConfig(m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"endpoint": "https://bus.acme.example", "login": "token"}})
+	err = validateErr(m, &Input{Name: "x", ConfigValues: map[string]any{"endpoint": "https://bus.acme.example", "login": "token"}})
 	if e := sb.AsError(err); e == nil || !strings.Contains(e.Fields["configValues.login"], "oauth are not available") {
 		t.Errorf("oauth value: %v, want configValues.login refused as not available", err)
 	}
@@ -218,9 +218,9 @@ func TestConditionHolds(t *testing.T) {
 	}
 }
 
-// TestValidateLDConfig_DependsOnChain: a field hidden because the field it
+// TestValidate_DependsOnChain: a field hidden because the field it
 // depends on is itself hidden is hidden too.
-func TestValidateLDConfig_DependsOnChain(t *testing.T) {
+func TestValidate_DependsOnChain(t *testing.T) {
 	var m Manifest
 	err := json.Unmarshal([]byte(`{"key":"chain","name":"Chain","description":"d","formVariables":[
 		{"key":"mode","name":"Mode","type":"enum","description":"d","allowedValues":["simple","advanced"],"isOptional":true,"defaultValue":"simple"},
@@ -236,39 +236,44 @@ func TestValidateLDConfig_DependsOnChain(t *testing.T) {
 	if p := checkFormVariables(m.FormVariables, "formVariables", "/formVariables"); len(p) > 0 {
 		t.Fatalf("test manifest is bad: %v", p)
 	}
-	v, err := validateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{}})
+	v, err := Validate(&m, &Input{Name: "x", ConfigValues: map[string]any{}})
 	if err != nil {
 		t.Fatalf("simple mode: %v", err)
 	}
 	if _, ok := v.Values["proxy"]; ok {
 		t.Errorf("proxy is set in simple mode: %v", v.Values)
 	}
-	err = ValidateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"mode": "advanced"}})
+	err = validateErr(&m, &Input{Name: "x", ConfigValues: map[string]any{"mode": "advanced"}})
 	if e := sb.AsError(err); e == nil || e.Fields["configValues.proxyUrl"] != "is required" {
 		t.Errorf("advanced mode with the default proxy on: %v, want proxyUrl required", err)
 	}
-	if err := ValidateLDConfig(&m, &LDConfigInput{Name: "x", ConfigValues: map[string]any{"mode": "advanced", "proxy": false}}); err != nil {
+	if err := validateErr(&m, &Input{Name: "x", ConfigValues: map[string]any{"mode": "advanced", "proxy": false}}); err != nil {
 		t.Errorf("advanced mode without a proxy: %v, want accepted", err)
 	}
 }
 
-// BenchmarkValidateLDConfig measures the shared validator alone on a
+// BenchmarkValidate measures the shared validator alone on a
 // ServiceNow configuration (dependsOn, enum, uri, secret) with a statement.
-func BenchmarkValidateLDConfig(b *testing.B) {
+func BenchmarkValidate(b *testing.B) {
 	m, _ := ShippedManifests().Get("servicenow")
 	dd, _ := ShippedManifests().Get("datadog")
-	in := LDConfigInput{Name: "bench", Tags: []string{"a", "b"}, ConfigValues: map[string]any{
+	in := Input{Name: "bench", Tags: []string{"a", "b"}, ConfigValues: map[string]any{
 		"instanceUrl": "https://acme.service-now.com", "authMethod": "basic", "username": "ld", "password": "sn-password-0123"}}
-	hook := LDConfigInput{Name: "bench", ConfigValues: map[string]any{"apiKey": "dd-0123456789abcdef"},
+	hook := Input{Name: "bench", ConfigValues: map[string]any{"apiKey": "dd-0123456789abcdef"},
 		CapabilityConfig: map[string]any{"auditLogEventsHook": map[string]any{"statements": []any{
 			map[string]any{"effect": "allow", "resources": []any{"proj/*:env/production:flag/*"}, "actions": []any{"*"}}}}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := ValidateLDConfig(m, &in); err != nil {
+		if err := validateErr(m, &in); err != nil {
 			b.Fatal(err)
 		}
-		if err := ValidateLDConfig(dd, &hook); err != nil {
+		if err := validateErr(dd, &hook); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+func validateErr(m *Manifest, in *Input) error {
+	_, err := Validate(m, in)
+	return err
 }

@@ -1,4 +1,4 @@
-package integrations
+package launchdarkly
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 // LaunchDarkly integration manifests: the description of one integration
 // (its form variables and capabilities) that an integration configuration's
 // configValues must satisfy. Switchboard ships manifests for a handful of
-// integrations (integrations/manifests/*.json, embedded) and reads an
+// integrations (manifests/*.json, embedded) and reads an
 // organisation's own from SWITCHBOARD_MANIFEST_DIR. Each is checked against
 // manifest.schema.json and then against the rules that span several
 // properties (checkFormVariable); one bad manifest stops the start.
@@ -178,19 +178,19 @@ var messagePrinter = message.NewPrinter(language.English)
 func mustCompileManifestSchema() (*jsonschema.Schema, *jsonschema.Schema) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(manifestSchemaJSON))
 	if err != nil {
-		panic("integrations: manifest.schema.json: " + err.Error())
+		panic("launchdarkly: manifest.schema.json: " + err.Error())
 	}
 	c := jsonschema.NewCompiler()
 	if err := c.AddResource("manifest.schema.json", doc); err != nil {
-		panic("integrations: manifest.schema.json: " + err.Error())
+		panic("launchdarkly: manifest.schema.json: " + err.Error())
 	}
 	whole, err := c.Compile("manifest.schema.json")
 	if err != nil {
-		panic("integrations: manifest.schema.json: " + err.Error())
+		panic("launchdarkly: manifest.schema.json: " + err.Error())
 	}
 	fv, err := c.Compile("manifest.schema.json#/$defs/formVariable")
 	if err != nil {
-		panic("integrations: manifest.schema.json: " + err.Error())
+		panic("launchdarkly: manifest.schema.json: " + err.Error())
 	}
 	return whole, fv
 }
@@ -322,7 +322,7 @@ func LoadManifests(dir string) (*ManifestSet, error) {
 var ShippedManifests = sync.OnceValue(func() *ManifestSet {
 	set, err := LoadManifests("")
 	if err != nil {
-		panic("integrations: shipped manifests: " + err.Error())
+		panic("launchdarkly: shipped manifests: " + err.Error())
 	}
 	return set
 })
