@@ -64,8 +64,15 @@ func ParseURL(raw string) (Dialect, string, error) {
 		if q.Get("connect_timeout") == "" {
 			// lib/pq waits forever on an unreachable server without it.
 			q.Set("connect_timeout", "5")
-			u.RawQuery = q.Encode()
 		}
+		if q.Get("binary_parameters") == "" {
+			// One round trip per statement with parameters instead of
+			// two: lib/pq otherwise parses and describes the statement
+			// first, then binds and runs it. []byte arguments go in
+			// binary, which every []byte the store passes is (bytea).
+			q.Set("binary_parameters", "yes")
+		}
+		u.RawQuery = q.Encode()
 		return Postgres, u.String(), nil
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(raw, "sqlite:")

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -64,6 +65,31 @@ func (d *DB) CreateIntegration(ctx context.Context, in *Integration, reveal *Rev
 	}
 	if in.Attrs == "" {
 		in.Attrs = "{}"
+	}
+	if d.dialect == Postgres && in.UniqueKey == nil && reveal == nil && audit != nil {
+		// The JSON families' create: one statement, one round trip, one
+		// commit. The integration and its audit rows (auditWrites: the
+		// same statements insertAudit runs) are data-modifying CTE terms
+		// of one INSERT; a failing term fails the whole statement.
+		parts := append([]stmt{integrationInsert(in)}, d.auditWrites(audit)...)
+		var b strings.Builder
+		var args []any
+		b.WriteString(`WITH `)
+		for i, p := range parts[:len(parts)-1] {
+			if i > 0 {
+				b.WriteString(`, `)
+			}
+			fmt.Fprintf(&b, `w%d AS (%s)`, i, p.sql)
+			args = append(args, p.args...)
+		}
+		last := parts[len(parts)-1]
+		b.WriteString(` `)
+		b.WriteString(last.sql)
+		args = append(args, last.args...)
+		if _, err := d.x.ExecContext(ctx, d.q(b.String()), args...); err != nil {
+			return fmt.Errorf("db: create integration: %w", mapErr(err))
+		}
+		return nil
 	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if in.UniqueKey != nil {
@@ -265,14 +291,19 @@ func (d *DB) ReplaceIntegration(ctx context.Context, oldID string, in *Integrati
 	})
 }
 
-func (d *DB) insertIntegration(ctx context.Context, tx *sqlx.Tx, in *Integration) error {
-	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO integrations
+// integrationInsert is the INSERT of a new integration row.
+func integrationInsert(in *Integration) stmt {
+	return stmt{name: "insert integration", sql: `INSERT INTO integrations
 		(id, team_id, provider, name, node_id, status, unique_key, attrs, secret_key_id, secret_ciphertext, secret_hash,
 		 version, expires_at, created_by_user, created_by_token, created_at, updated_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		in.ID, in.TeamID, in.Provider, in.Name, in.NodeID, in.Status, in.UniqueKey, in.Attrs, in.SecretKeyID, in.SecretCiphertext,
-		in.SecretHash, in.Version, tsp(in.ExpiresAt), in.CreatedByUser, in.CreatedByToken, in.CreatedAt, in.UpdatedAt, tsp(in.RevokedAt))
-	if err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		args: []any{in.ID, in.TeamID, in.Provider, in.Name, in.NodeID, in.Status, in.UniqueKey, in.Attrs, in.SecretKeyID, in.SecretCiphertext,
+			in.SecretHash, in.Version, tsp(in.ExpiresAt), in.CreatedByUser, in.CreatedByToken, in.CreatedAt, in.UpdatedAt, tsp(in.RevokedAt)}}
+}
+
+func (d *DB) insertIntegration(ctx context.Context, tx *sqlx.Tx, in *Integration) error {
+	st := integrationInsert(in)
+	if _, err := tx.ExecContext(ctx, d.q(st.sql), st.args...); err != nil {
 		return fmt.Errorf("db: insert integration: %w", mapErr(err))
 	}
 	return nil
