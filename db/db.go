@@ -109,7 +109,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	case Postgres:
 		x = openGuarded(&pq.Driver{}, dsn, "postgres")
 		x.SetMaxOpenConns(20)
-		x.SetMaxIdleConns(10)
+		// As many idle as open: under load a pool that may keep fewer
+		// closes connections only to open new ones, each a new backend
+		// whose first queries plan with a cold catalog cache (tens of ms).
+		x.SetMaxIdleConns(20)
 		x.SetConnMaxIdleTime(5 * time.Minute)
 	case SQLite:
 		if path := sqlitePath(rawURL); path != ":memory:" {

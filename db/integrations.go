@@ -252,6 +252,7 @@ func (d *DB) listIntegrations(ctx context.Context, sel string, f IntegrationFilt
 		return nil
 	}
 	where, args, asc := f.where(d.dialect)
+	*out = make([]IntegrationRow, 0, min(max(f.Limit, 1), MaxIntegrationLimit+1))
 	query, args, err := sqlx.In(sel+where, args...)
 	if err != nil {
 		return fmt.Errorf("db: list integrations: %w", err)
