@@ -30,6 +30,10 @@ type Actor struct {
 	Teams []string
 	// ReadOnly is set for tokens that may only read.
 	ReadOnly bool
+	// TokenTeamSlug and TokenTeamName are set for a token: its one team's,
+	// read with the token, so a create in that team needs no team read.
+	TokenTeamSlug string
+	TokenTeamName string
 	// IP and UserAgent are recorded in audit rows.
 	IP        string
 	UserAgent string

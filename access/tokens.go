@@ -138,19 +138,31 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 // recorded is older than TouchInterval (at most once a minute per token,
 // and no write at all for the requests in between).
 func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Actor, error) {
+	actor, _, err := s.AuthenticateCounted(ctx, token, m, nil)
+	return actor, err
+}
+
+// AuthenticateCounted is Authenticate that also counts the request in the
+// token's rate-limit window (count non-nil) in the same database round trip
+// as the token lookup, and returns the window's hits (see
+// db.APITokenByHashCounted). A refused token is not counted.
+func (s *Service) AuthenticateCounted(ctx context.Context, token string, m Meta, count *db.RateCount) (sb.Actor, int, error) {
 	unauth := sb.Errorf(sb.CodeUnauthorized, "missing or invalid API token")
 	if !secrets.CheckToken(TokenPrefix, token) {
-		return sb.Actor{}, unauth
-	}
-	t, err := s.store.APITokenByHash(ctx, s.keys.MACCandidates("api-token", []byte(token)))
-	if errors.Is(err, db.ErrNotFound) {
-		return sb.Actor{}, unauth
-	} else if err != nil {
-		return sb.Actor{}, sb.Internal(err)
+		return sb.Actor{}, 0, unauth
 	}
 	now := s.Now()
+	if count != nil {
+		count.Now = now
+	}
+	t, err := s.store.APITokenByHashCounted(ctx, s.keys.MACCandidates("api-token", []byte(token)), count)
+	if errors.Is(err, db.ErrNotFound) {
+		return sb.Actor{}, 0, unauth
+	} else if err != nil {
+		return sb.Actor{}, 0, sb.Internal(err)
+	}
 	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.CreatorDisabled || t.CreatorOffTeam {
-		return sb.Actor{}, unauth
+		return sb.Actor{}, 0, unauth
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > TouchInterval {
 		// A failed write must not fail the request: last use is a hint.
@@ -160,7 +172,8 @@ func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Ac
 			s.log.DebugContext(ctx, "token use recorded", "token_id", t.ID)
 		}
 	}
-	return sb.Actor{TokenID: t.ID, Email: "token " + t.Name, Role: sb.RoleSupport, Teams: []string{t.TeamID}, ReadOnly: t.ReadOnly, IP: m.IP, UserAgent: m.UserAgent}, nil
+	return sb.Actor{TokenID: t.ID, Email: "token " + t.Name, Role: sb.RoleSupport, Teams: []string{t.TeamID}, ReadOnly: t.ReadOnly, IP: m.IP, UserAgent: m.UserAgent,
+		TokenTeamSlug: t.TeamSlug, TokenTeamName: t.TeamName}, t.RateHits, nil
 }
 
 // Tokens lists a team's API tokens (never their values) with their

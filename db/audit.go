@@ -38,10 +38,19 @@ func (e *AuditEvent) SetDetails(v any) {
 	e.Details = string(b)
 }
 
-func (d *DB) insertAudit(ctx context.Context, tx *sqlx.Tx, e *AuditEvent) error {
-	if e == nil {
-		return nil
-	}
+// auditWrites is the ONE place that turns an audit event into the rows
+// written for it (today: the audit_events row). Every writer of an audit
+// event goes through it, in one of two ways:
+//
+//   - insertAudit runs each statement on the caller's transaction;
+//   - CreateIntegration on PostgreSQL folds the same statements into the
+//     single statement it runs, as data-modifying CTE terms.
+//
+// A row that must be written with every audit event, in the same
+// transaction (a webhook outbox row, say), is one more stmt appended here;
+// both ways then write it. Each stmt is a plain INSERT … VALUES with ?
+// placeholders and no RETURNING, so it is valid in either place.
+func (d *DB) auditWrites(e *AuditEvent) []stmt {
 	if e.ID == "" {
 		e.ID = uuid.NewString()
 	}
@@ -54,12 +63,32 @@ func (d *DB) insertAudit(ctx context.Context, tx *sqlx.Tx, e *AuditEvent) error 
 	if len(e.UserAgent) > 512 {
 		e.UserAgent = e.UserAgent[:512]
 	}
-	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO audit_events
+	return []stmt{{
+		name: "insert audit event",
+		sql: `INSERT INTO audit_events
 		(id, at, actor_type, actor_id, actor_label, team_id, action, target_type, target_id, ip, user_agent, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		e.ID, ts(e.At), e.ActorType, e.ActorID, e.ActorLabel, e.TeamID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, e.Details)
-	if err != nil {
-		return fmt.Errorf("db: insert audit event: %w", err)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		args: []any{e.ID, ts(e.At), e.ActorType, e.ActorID, e.ActorLabel, e.TeamID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, e.Details},
+	}}
+}
+
+// stmt is one SQL statement with ? placeholders and its arguments.
+type stmt struct {
+	name string
+	sql  string
+	args []any
+}
+
+// insertAudit writes an audit event's rows (auditWrites) on tx; a nil
+// event writes nothing.
+func (d *DB) insertAudit(ctx context.Context, tx *sqlx.Tx, e *AuditEvent) error {
+	if e == nil {
+		return nil
+	}
+	for _, st := range d.auditWrites(e) {
+		if _, err := tx.ExecContext(ctx, d.q(st.sql), st.args...); err != nil {
+			return fmt.Errorf("db: %s: %w", st.name, err)
+		}
 	}
 	return nil
 }

@@ -71,6 +71,13 @@ func ParseURL(raw string) (Dialect, string, error) {
 			// 20 s, usually ends it first).
 			q.Set("statement_timeout", "30s")
 		}
+		if q.Get("binary_parameters") == "" {
+			// One round trip per statement with parameters instead of
+			// two: lib/pq otherwise parses and describes the statement
+			// first, then binds and runs it. []byte arguments go in
+			// binary, which every []byte the store passes is (bytea).
+			q.Set("binary_parameters", "yes")
+		}
 		u.RawQuery = q.Encode()
 		return Postgres, u.String(), nil
 	case strings.HasPrefix(raw, "sqlite:"):
@@ -108,7 +115,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	case Postgres:
 		x = openGuarded(&pq.Driver{}, dsn, "postgres")
 		x.SetMaxOpenConns(20)
-		x.SetMaxIdleConns(10)
+		// As many idle as open: under load a pool that may keep fewer
+		// closes connections only to open new ones, each a new backend
+		// whose first queries plan with a cold catalog cache (tens of ms).
+		x.SetMaxIdleConns(20)
 		x.SetConnMaxIdleTime(5 * time.Minute)
 		x.SetConnMaxLifetime(time.Hour)
 	case SQLite:

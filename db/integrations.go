@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -30,6 +33,8 @@ type Integration struct {
 	CreatedAt        time.Time  `db:"created_at"`
 	UpdatedAt        time.Time  `db:"updated_at"`
 	RevokedAt        *time.Time `db:"revoked_at"`
+	// ReplacesID is the row this one replaced in a rotation.
+	ReplacesID *string `db:"replaces_id"`
 }
 
 // IntegrationRow is an integration with the names its list and detail pages show.
@@ -39,13 +44,21 @@ type IntegrationRow struct {
 	TeamName  string  `db:"team_name"`
 	NodeName  *string `db:"node_name"`
 	CreatedBy string  `db:"created_by"`
+	// Kind and ReplacedBy are set by ListIntegrationSummaries only: the
+	// provider's sub-kind (see summaryKind) and the row that replaced this
+	// one in a rotation.
+	Kind       string  `db:"kind"`
+	ReplacedBy *string `db:"replaced_by"`
 }
 
 const integrationCols = `i.id, i.team_id, i.provider, i.name, i.node_id, i.status, i.unique_key, i.attrs, i.secret_key_id,
-	i.secret_ciphertext, i.secret_hash, i.version, i.expires_at, i.created_by_user, i.created_by_token, i.created_at, i.updated_at, i.revoked_at`
+	i.secret_ciphertext, i.secret_hash, i.version, i.expires_at, i.created_by_user, i.created_by_token, i.created_at, i.updated_at, i.revoked_at,
+	i.replaces_id`
 
 const integrationSelect = `SELECT ` + integrationCols + `, t.slug AS team_slug, t.name AS team_name, n.name AS node_name,
-	COALESCE(u.email, 'token ' || tk.name, '') AS created_by
+	COALESCE(u.email, 'token ' || tk.name, '') AS created_by` + integrationFrom
+
+const integrationFrom = `
 	FROM integrations i
 	JOIN teams t ON t.id = i.team_id
 	LEFT JOIN nodes n ON n.id = i.node_id
@@ -64,6 +77,31 @@ func (d *DB) CreateIntegration(ctx context.Context, in *Integration, reveal *Rev
 	}
 	if in.Attrs == "" {
 		in.Attrs = "{}"
+	}
+	if d.dialect == Postgres && in.UniqueKey == nil && reveal == nil && audit != nil {
+		// The JSON families' create: one statement, one round trip, one
+		// commit. The integration and its audit rows (auditWrites: the
+		// same statements insertAudit runs) are data-modifying CTE terms
+		// of one INSERT; a failing term fails the whole statement.
+		parts := append([]stmt{integrationInsert(in)}, d.auditWrites(audit)...)
+		var b strings.Builder
+		var args []any
+		b.WriteString(`WITH `)
+		for i, p := range parts[:len(parts)-1] {
+			if i > 0 {
+				b.WriteString(`, `)
+			}
+			fmt.Fprintf(&b, `w%d AS (%s)`, i, p.sql)
+			args = append(args, p.args...)
+		}
+		last := parts[len(parts)-1]
+		b.WriteString(` `)
+		b.WriteString(last.sql)
+		args = append(args, last.args...)
+		if _, err := d.x.ExecContext(ctx, d.q(b.String()), args...); err != nil {
+			return fmt.Errorf("db: create integration: %w", mapErr(err))
+		}
+		return nil
 	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if in.UniqueKey != nil {
@@ -101,49 +139,131 @@ type IntegrationFilter struct {
 	TeamIDs  []string
 	Provider string
 	NodeID   string
+	// Status keeps one stored status; NamePrefix the names starting with it
+	// (compared without case).
+	Status     string
+	NamePrefix string
 	// BeforeAt/BeforeID are the keyset cursor: rows strictly older.
 	BeforeAt *time.Time
 	BeforeID string
-	Limit    int
+	// AfterAt/AfterID are the cursor the other way: rows strictly newer,
+	// still returned newest first (the page before a page).
+	AfterAt *time.Time
+	AfterID string
+	Limit   int
 }
 
-// ListIntegrations returns integrations newest first.
-func (d *DB) ListIntegrations(ctx context.Context, f IntegrationFilter) ([]IntegrationRow, error) {
-	if f.TeamIDs != nil && len(f.TeamIDs) == 0 {
-		return nil, nil
-	}
-	query := integrationSelect + ` WHERE 1=1`
-	var args []any
+// MaxIntegrationLimit is the largest page of integrations a list reads.
+const MaxIntegrationLimit = 500
+
+// where renders the filter as a WHERE clause and the ORDER BY and LIMIT of
+// its page; asc is set when the rows come oldest first (an After cursor)
+// and the caller must reverse them.
+func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, asc bool) {
+	clause = ` WHERE 1=1`
 	if f.TeamIDs != nil {
-		query += ` AND i.team_id IN (?)`
+		clause += ` AND i.team_id IN (?)`
 		args = append(args, f.TeamIDs)
 	}
 	if f.Provider != "" {
-		query += ` AND i.provider = ?`
+		clause += ` AND i.provider = ?`
 		args = append(args, f.Provider)
 	}
 	if f.NodeID != "" {
-		query += ` AND i.node_id = ?`
+		clause += ` AND i.node_id = ?`
 		args = append(args, f.NodeID)
 	}
-	if f.BeforeAt != nil {
-		query += ` AND (i.created_at < ? OR (i.created_at = ? AND i.id < ?))`
-		args = append(args, ts(*f.BeforeAt), ts(*f.BeforeAt), f.BeforeID)
+	if f.Status != "" {
+		clause += ` AND i.status = ?`
+		args = append(args, f.Status)
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
+	if p := strings.ToLower(f.NamePrefix); p != "" {
+		// A range on the lower-cased name (the index), then the exact test.
+		name := `lower(i.name)`
+		if dialect == Postgres {
+			name = `(lower(i.name) COLLATE "C")` // the index's expression
+		}
+		clause += ` AND ` + name + ` >= ? AND ` + name + ` < ? AND substr(lower(i.name), 1, ?) = ?`
+		args = append(args, p, p+"\U0010FFFF", utf8.RuneCountInString(p), p)
+	}
+	if f.BeforeAt != nil {
+		// A row value, which both dialects turn into one index range.
+		clause += ` AND (i.created_at, i.id) < (?, ?)`
+		args = append(args, ts(*f.BeforeAt), f.BeforeID)
+	}
+	if f.AfterAt != nil {
+		clause += ` AND (i.created_at, i.id) > (?, ?)`
+		args = append(args, ts(*f.AfterAt), f.AfterID)
+		asc = f.BeforeAt == nil
+	}
+	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	query += ` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`
-	args = append(args, f.Limit)
-	query, args, err := sqlx.In(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("db: list integrations: %w", err)
+	if f.Limit > MaxIntegrationLimit+1 {
+		f.Limit = MaxIntegrationLimit + 1
 	}
+	if asc {
+		clause += ` ORDER BY i.created_at ASC, i.id ASC LIMIT ?`
+	} else {
+		clause += ` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`
+	}
+	args = append(args, f.Limit)
+	return clause, args, asc
+}
+
+// ListIntegrations returns up to f.Limit integrations (default 100, at most
+// MaxIntegrationLimit+1) newest first, whole rows (the JSON families read
+// their attributes and sealed bytes).
+func (d *DB) ListIntegrations(ctx context.Context, f IntegrationFilter) ([]IntegrationRow, error) {
 	var out []IntegrationRow
-	if err := d.x.SelectContext(ctx, &out, d.q(query), args...); err != nil {
-		return nil, fmt.Errorf("db: list integrations: %w", err)
+	if err := d.listIntegrations(ctx, integrationSelect, f, &out); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// summaryKind is the provider's sub-kind as the providers keep it in
+// attrs: an Infisical app connection's app, a LaunchDarkly
+// configuration's integration key ("" for the others).
+const summaryKindPostgres = `COALESCE(i.attrs->>'app', i.attrs->>'integrationKey', '')`
+const summaryKindSQLite = `COALESCE(json_extract(i.attrs, '$.app'), json_extract(i.attrs, '$.integrationKey'), '')`
+
+// ListIntegrationSummaries is ListIntegrations for the list page: only the
+// columns it shows (never attrs, sealed bytes or hashes), the sub-kind, and
+// the successor of a rotated row, in one query.
+func (d *DB) ListIntegrationSummaries(ctx context.Context, f IntegrationFilter) ([]IntegrationRow, error) {
+	kind := summaryKindPostgres
+	if d.dialect == SQLite {
+		kind = summaryKindSQLite
+	}
+	sel := `SELECT i.id, i.team_id, i.provider, i.name, i.node_id, i.status, i.version, i.expires_at, i.created_at, i.updated_at,
+	i.revoked_at, i.replaces_id, t.slug AS team_slug, t.name AS team_name, n.name AS node_name,
+	COALESCE(u.email, 'token ' || tk.name, '') AS created_by, ` + kind + ` AS kind,
+	(SELECT s.id FROM integrations s WHERE s.replaces_id = i.id ORDER BY s.created_at DESC LIMIT 1) AS replaced_by` + integrationFrom
+	var out []IntegrationRow
+	if err := d.listIntegrations(ctx, sel, f, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (d *DB) listIntegrations(ctx context.Context, sel string, f IntegrationFilter, out *[]IntegrationRow) error {
+	if f.TeamIDs != nil && len(f.TeamIDs) == 0 {
+		return nil
+	}
+	where, args, asc := f.where(d.dialect)
+	*out = make([]IntegrationRow, 0, min(max(f.Limit, 1), MaxIntegrationLimit+1))
+	query, args, err := sqlx.In(sel+where, args...)
+	if err != nil {
+		return fmt.Errorf("db: list integrations: %w", err)
+	}
+	if err := d.x.SelectContext(ctx, out, d.q(query), args...); err != nil {
+		return fmt.Errorf("db: list integrations: %w", err)
+	}
+	if asc {
+		slices.Reverse(*out)
+	}
+	return nil
 }
 
 // RevokeIntegration marks an integration revoked and writes the audit row; it
@@ -253,6 +373,7 @@ func (d *DB) ReplaceIntegration(ctx context.Context, oldID string, in *Integrati
 		} else if n == 0 {
 			return ErrNotFound
 		}
+		in.ReplacesID = &oldID
 		if err := d.insertIntegration(ctx, tx, in); err != nil {
 			return err
 		}
@@ -265,14 +386,19 @@ func (d *DB) ReplaceIntegration(ctx context.Context, oldID string, in *Integrati
 	})
 }
 
-func (d *DB) insertIntegration(ctx context.Context, tx *sqlx.Tx, in *Integration) error {
-	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO integrations
+// integrationInsert is the INSERT of a new integration row.
+func integrationInsert(in *Integration) stmt {
+	return stmt{name: "insert integration", sql: `INSERT INTO integrations
 		(id, team_id, provider, name, node_id, status, unique_key, attrs, secret_key_id, secret_ciphertext, secret_hash,
-		 version, expires_at, created_by_user, created_by_token, created_at, updated_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		in.ID, in.TeamID, in.Provider, in.Name, in.NodeID, in.Status, in.UniqueKey, in.Attrs, in.SecretKeyID, in.SecretCiphertext,
-		in.SecretHash, in.Version, tsp(in.ExpiresAt), in.CreatedByUser, in.CreatedByToken, in.CreatedAt, in.UpdatedAt, tsp(in.RevokedAt))
-	if err != nil {
+		 version, expires_at, created_by_user, created_by_token, created_at, updated_at, revoked_at, replaces_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		args: []any{in.ID, in.TeamID, in.Provider, in.Name, in.NodeID, in.Status, in.UniqueKey, in.Attrs, in.SecretKeyID, in.SecretCiphertext,
+			in.SecretHash, in.Version, tsp(in.ExpiresAt), in.CreatedByUser, in.CreatedByToken, in.CreatedAt, in.UpdatedAt, tsp(in.RevokedAt), in.ReplacesID}}
+}
+
+func (d *DB) insertIntegration(ctx context.Context, tx *sqlx.Tx, in *Integration) error {
+	st := integrationInsert(in)
+	if _, err := tx.ExecContext(ctx, d.q(st.sql), st.args...); err != nil {
 		return fmt.Errorf("db: insert integration: %w", mapErr(err))
 	}
 	return nil

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"net/url"
+
 	"github.com/gofiber/fiber/v2"
 	"switchboard/integrations"
 	"switchboard/views"
@@ -13,23 +15,72 @@ func providerTitle(key string) string {
 	return key
 }
 
-// IntegrationsList shows every integration the viewer may see.
+// IntegrationsList shows one keyset page of the integrations the viewer
+// may see (integrations.PageSize rows), with the team, provider, status
+// and name filters; an htmx request for the Older/Newer page gets only the
+// results fragment. Bad filter values answer 400 with the form.
 func (h *Handlers) IntegrationsList(c *fiber.Ctx) error {
-	rows, err := h.Integrations.List(c.UserContext(), Actor(c), integrations.ListFilter{Limit: 200})
+	ctx, actor := c.UserContext(), Actor(c)
+	q := integrations.PageQuery{TeamID: c.Query("team"), Provider: c.Query("provider"), Status: c.Query("status"),
+		Name: c.Query("name"), Before: c.Query("before"), After: c.Query("after")}
+	v := views.IntegrationsView{Team: q.TeamID, Provider: q.Provider, Status: q.Status, Name: q.Name,
+		Filtered: q.TeamID != "" || q.Provider != "" || q.Status != "" || q.Name != ""}
+	teams, err := h.Access.Teams(ctx, actor)
 	if err != nil {
 		return uiError(c, err)
 	}
-	items := make([]views.IntegrationItem, len(rows))
-	for i, r := range rows {
-		items[i] = views.IntegrationItem{
-			ID: r.ID, Provider: providerTitle(r.Provider), Name: r.Name, Team: r.TeamName,
-			CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, Status: r.ShownStatus(),
+	for _, t := range teams {
+		v.Teams = append(v.Teams, views.Option{Value: t.ID, Label: t.Name})
+	}
+	for _, p := range integrations.Providers() {
+		v.Providers = append(v.Providers, views.Option{Value: p.Key, Label: p.Title})
+	}
+	for _, st := range []string{integrations.StatusActive, integrations.StatusDisabled, integrations.StatusRevoked, integrations.StatusExpired} {
+		v.Statuses = append(v.Statuses, views.Option{Value: st, Label: st})
+	}
+	status := fiber.StatusOK
+	p, err := h.Integrations.ListPage(ctx, actor, q)
+	if err != nil {
+		errs, ok := fieldErrors(err)
+		if !ok {
+			return uiError(c, err)
 		}
-		if r.NodeName != nil {
-			items[i].Node = *r.NodeName
+		status, v.Errors = fiber.StatusBadRequest, errs
+	} else {
+		v.Items = make([]views.IntegrationItem, len(p.Rows))
+		for i, r := range p.Rows {
+			v.Items[i] = views.IntegrationItem{
+				ID: r.ID, Kind: h.Integrations.Kind(r), Family: providerTitle(r.Provider), Name: r.Name, Team: r.TeamName,
+				CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, Status: r.ShownStatus(), ReplacedBy: r.ReplacedBy(), Replaces: r.Replaces(),
+			}
+			if r.NodeName != nil {
+				v.Items[i].Node = *r.NodeName
+			}
+		}
+		filter := url.Values{}
+		for k, val := range map[string]string{"team": q.TeamID, "provider": q.Provider, "status": q.Status, "name": q.Name} {
+			if val != "" {
+				filter.Set(k, val)
+			}
+		}
+		if p.Older != "" {
+			v.OlderHref = pageHref(filter, "before", p.Older)
+		}
+		if p.Newer != "" {
+			v.NewerHref = pageHref(filter, "after", p.Newer)
 		}
 	}
-	return page(c, fiber.StatusOK, "Integrations", "integrations", views.IntegrationsList(items), nil)
+	return page(c, status, "Integrations", "integrations", views.IntegrationsList(v), views.IntegrationsResults(v))
+}
+
+// pageHref is the list page with filter and one cursor.
+func pageHref(filter url.Values, name, cursor string) string {
+	q := url.Values{}
+	for k, v := range filter {
+		q[k] = v
+	}
+	q.Set(name, cursor)
+	return "/integrations?" + q.Encode()
 }
 
 // NewIntegration shows the provider chooser.

@@ -221,6 +221,11 @@ func (s *Service) ResolveTeam(ctx context.Context, actor sb.Actor, teamID string
 	if _, err := uuid.Parse(teamID); err != nil || len(teamID) != 36 || !actor.CanUseTeam(teamID) {
 		return nil, rule.Unknown
 	}
+	if actor.TokenID != "" && actor.TokenTeamSlug != "" && len(actor.Teams) == 1 && teamID == actor.Teams[0] {
+		// A token's team was read with the token, in this request: a team
+		// with tokens cannot be deleted, so it still exists.
+		return &db.Team{ID: teamID, Slug: actor.TokenTeamSlug, Name: actor.TokenTeamName}, nil
+	}
 	t, err := s.store.TeamByID(ctx, teamID)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, rule.Unknown

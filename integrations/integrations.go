@@ -118,15 +118,21 @@ func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]*Re
 	return out, nil
 }
 
+// MaxListed is the most rows a JSON family's list without paging of its
+// own (Infisical's app connections, LaunchDarkly's configurations of a
+// key) returns: the newest MaxListed, so no list reads without bound.
+const MaxListed = 1000
+
 // eachLive calls fn for every integration matching filter that the actor
 // may see and that is not revoked, newest first, reading keyset pages of
-// 500 (filter.TeamIDs nil means the actor's own scope).
+// 500 (filter.TeamIDs nil means the actor's own scope), and stops after
+// MaxListed rows read.
 func (s *Service) eachLive(ctx context.Context, actor sb.Actor, filter db.IntegrationFilter, fn func(*db.IntegrationRow) error) error {
 	filter.Limit = 500
 	if filter.TeamIDs == nil && !actor.IsAdmin() {
 		filter.TeamIDs = append([]string{}, actor.Teams...)
 	}
-	for {
+	for read := 0; read < MaxListed; read += filter.Limit {
 		rows, err := s.store.ListIntegrations(ctx, filter)
 		if err != nil {
 			return err
@@ -145,6 +151,7 @@ func (s *Service) eachLive(ctx context.Context, actor sb.Actor, filter db.Integr
 		last := rows[len(rows)-1]
 		filter.BeforeAt, filter.BeforeID = &last.CreatedAt, last.ID
 	}
+	return nil
 }
 
 // Revoke ends an integration for good. Revoking a revoked one is a no-op.

@@ -159,6 +159,24 @@ rows=$(( $(printf '%s' "$list_check" | grep -o '<tr[ >]' | wc -l) - 1 ))
 printf '%s' "$list_check" | grep -qE 'seed-|wrk-' || { echo "loadtest: the list page shows no integrations (not signed in?)" >&2; exit 1; }
 log "list page: $rows table rows, $(printf '%s' "$list_check" | wc -c) bytes"
 run_wrk list 64 list.lua "$base"
+
+# First, filtered and deep keyset pages of the list and the audit log, at 4
+# connections (latency, not throughput): the deep cursors are 90,000 rows down.
+deep_list=$(psql -Atq "$db_url" -c "SELECT (extract(epoch FROM created_at) * 1000000)::bigint || '.' || id FROM integrations ORDER BY created_at DESC, id DESC OFFSET 90000 LIMIT 1")
+deep_audit=$(psql -Atq "$db_url" -c "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z|\"') || id FROM audit_events ORDER BY at DESC, id DESC OFFSET 90000 LIMIT 1" |
+	tr -d '\n' | base64 -w0 | tr '+/' '-_' | tr -d '=')
+pages=(
+	"list-first|/integrations"
+	"list-filtered|/integrations?status=disabled&team=$team_id"
+	"list-deep|/integrations?before=$deep_list"
+	"audit-first|/audit"
+	"audit-filtered|/audit?team=$team_id&action=integration.revoke"
+	"audit-deep|/audit?cursor=$deep_audit"
+)
+for p in "${pages[@]}"; do
+	name=${p%%|*}
+	LOADTEST_PATH=${p#*|} run_wrk "$name" 4 list.lua "$base"
+done
 stop_server
 
 # --- (d) the list ceiling: bare Fiber + templ, 50 rows -------------------
@@ -196,6 +214,13 @@ echo "|---|---|---|---|"
 row create-limit "Anchor-shaped 1Password create, rate limiter on, 16 connections" "pgbench, the same two INSERTs in one transaction, 16 clients: $(num "$tps") tps (avg $pg_lat ms)" "$tps"
 row create-nolimit "the same with the limiter off" "$(num "$tps") tps" "$tps"
 row list "signed-in integrations list page ($rows rows), 64 connections" "bare Fiber + templ page of 50 table rows: $(num "$ceil_rps") req/s, p99 $(field p99_ms "$work/list-ceiling.out") ms" "$ceil_rps"
+echo
+echo "| page (100,000 rows, 4 connections) | req/s | p50 | p99 | errors |"
+echo "|---|---|---|---|---|"
+for p in "${pages[@]}"; do
+	name=${p%%|*}
+	printf '| %s | %s | %s ms | %s ms | %s |\n' "$name" "$(num "$(field rps "$work/$name.out")")" "$(field p50_ms "$work/$name.out")" "$(field p99_ms "$work/$name.out")" "$(field errors "$work/$name.out")"
+done
 echo
 echo "Limiter cost: $(awk -v a="$(field rps "$work/create-limit.out")" -v b="$(field rps "$work/create-nolimit.out")" 'BEGIN { printf "%.0f %%", 100 * (1 - a / b) }') of the create throughput"
 echo "SQLite: start to /healthz ${first_ms} ms on a new database (migrations included), ${restart_ms} ms on a restart; idle RSS $((idle_rss_kb / 1024)) MB ($idle_rss_kb kB)"

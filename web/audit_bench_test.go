@@ -97,6 +97,22 @@ func BenchmarkAudit_100k(b *testing.B) {
 					get(b, "/audit?"+filter.Encode(), `data-testid="audit-row"`)
 				}
 			})
+			// A keyset cursor 90,000 rows down: what "Older events" follows
+			// after many pages.
+			var deep struct {
+				At time.Time `db:"at"`
+				ID string    `db:"id"`
+			}
+			if err := env.Store.SQLX().Get(&deep, `SELECT at, id FROM audit_events ORDER BY at DESC, id DESC LIMIT 1 OFFSET 90000`); err != nil {
+				b.Fatal(err)
+			}
+			deepCursor := access.EncodeAuditCursor(deep.At, deep.ID)
+			b.Run("page-deep", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					get(b, "/audit?cursor="+url.QueryEscape(deepCursor), `data-testid="audit-row"`)
+				}
+			})
 			b.Run("api-first", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +81,7 @@ func seedIntegrations100k(b *testing.B, env *webtest.Env, teamID, userID string)
 		if i%10 == 0 {
 			status = "disabled"
 		}
-		at := now.Add(-time.Duration(i+1) * time.Minute)
+		at := now.Add(-time.Duration(i+1) * time.Minute).Truncate(time.Microsecond)
 		attrs := fmt.Sprintf(`{"signInAddress":"https://my.1password.com","fingerprint":"sha256:%032x"}`, i)
 		if _, err := stmt.ExecContext(ctx, uuid.NewString(), teamID, fmt.Sprintf("seed-%06d", i), status, attrs, blob, userID, at, at); err != nil {
 			b.Fatal(err)
@@ -96,7 +97,9 @@ func seedIntegrations100k(b *testing.B, env *webtest.Env, teamID, userID string)
 
 // BenchmarkList_100k measures the integrations lists among 100,000
 // integrations: the signed-in page (the one `make loadtest` drives at 64
-// connections) and the Anchor JSON list with a team token.
+// connections) first, filtered (status and team, and a name prefix) and
+// deep (a keyset cursor 90,000 rows down), and the Anchor JSON list with a
+// team token.
 func BenchmarkList_100k(b *testing.B) {
 	for _, d := range dbtest.Dialects {
 		b.Run(string(d), func(b *testing.B) {
@@ -107,14 +110,29 @@ func BenchmarkList_100k(b *testing.B) {
 			token := env.CreateToken(team.ID, true)
 			c := env.Client()
 			c.SignIn("admin@example.com")
-			b.Run("ui", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if resp, body := c.Get("/integrations"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "seed-") {
-						b.Fatalf("list page = %d", resp.StatusCode)
+			var deep struct {
+				At time.Time `db:"created_at"`
+				ID string    `db:"id"`
+			}
+			if err := env.Store.SQLX().Get(&deep, `SELECT created_at, id FROM integrations ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 90000`); err != nil {
+				b.Fatal(err)
+			}
+			cursor := strconv.FormatInt(deep.At.UnixMicro(), 10) + "." + deep.ID
+			for _, page := range []struct{ name, path string }{
+				{"ui", "/integrations"},
+				{"ui-filtered", "/integrations?status=disabled&team=" + team.ID},
+				{"ui-name", "/integrations?name=seed-09"},
+				{"ui-deep", "/integrations?before=" + cursor},
+			} {
+				b.Run(page.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						if resp, body := c.Get(page.path); resp.StatusCode != http.StatusOK || !strings.Contains(body, "seed-") {
+							b.Fatalf("list page %s = %d", page.path, resp.StatusCode)
+						}
 					}
-				}
-			})
+				})
+			}
 			b.Run("anchor-api", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {

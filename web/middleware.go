@@ -272,12 +272,13 @@ func (m *middleware) apiAuthWith(writeErr func(*fiber.Ctx, error) error, allowBa
 			}
 			return writeErr(c, sb.Errorf(sb.CodeUnauthorized, "missing API token: send %s", how))
 		}
-		actor, err := m.access.Authenticate(c.UserContext(), token, handlers.Meta(c))
+		count := m.limiter.window()
+		actor, hits, err := m.access.AuthenticateCounted(c.UserContext(), token, handlers.Meta(c), count)
 		if err != nil {
 			return writeErr(c, err)
 		}
 		c.Locals(handlers.LocalActor, actor)
-		if handled, err := m.limiter.allow(c, writeErr, actor.TokenID); handled {
+		if handled, err := m.limiter.allow(c, writeErr, count, hits); handled {
 			return err
 		}
 		return c.Next()

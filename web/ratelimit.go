@@ -32,25 +32,30 @@ type rateLimiter struct {
 	lastPrune atomic.Int64
 }
 
-// allow counts the request of token tokenID and sets the X-Ratelimit-*
-// headers. It returns handled=true when it has answered the request itself:
-// 429 with Retry-After when the token is over its limit, or an internal
-// error when the count could not be taken. The limiter fails closed: a
-// request that cannot be counted is not served, since the limit is a promise
-// to the systems behind the API; the store error is logged with the request
-// id (as every internal error is) and the caller gets a 500 in its family's
-// shape. In practice the token lookup just before needs the same database.
-func (r *rateLimiter) allow(c *fiber.Ctx, writeErr func(*fiber.Ctx, error) error, tokenID string) (bool, error) {
+// window returns the count to take with the token lookup (nil when the
+// limiter is off): the store clock's current window.
+func (r *rateLimiter) window() *db.RateCount {
 	if r == nil || r.limit <= 0 {
+		return nil
+	}
+	return &db.RateCount{Window: r.store.Now().Truncate(rateWindow)}
+}
+
+// allow applies the count hits, taken with the token lookup in count's
+// window (see access.AuthenticateCounted: one statement on PostgreSQL),
+// and sets the X-Ratelimit-* headers. It returns handled=true when it has
+// answered the request itself: 429 with Retry-After when the token is over
+// its limit. The limiter fails closed: a request that cannot be counted is
+// not served, since the limit is a promise to the systems behind the API;
+// that failure is the token lookup's (the caller answers it as an internal
+// error in its family's shape).
+func (r *rateLimiter) allow(c *fiber.Ctx, writeErr func(*fiber.Ctx, error) error, count *db.RateCount, hits int) (bool, error) {
+	if count == nil {
 		return false, nil
 	}
 	now := r.store.Now()
-	start := now.Truncate(rateWindow)
+	start := count.Window
 	end := start.Add(rateWindow)
-	hits, err := r.store.HitRateLimit(c.UserContext(), "token:"+tokenID, start)
-	if err != nil {
-		return true, writeErr(c, sb.Internal(err))
-	}
 	r.prune(c, now, start)
 	c.Set("X-Ratelimit-Limit", strconv.Itoa(r.limit))
 	c.Set("X-Ratelimit-Remaining", strconv.Itoa(max(0, r.limit-hits)))

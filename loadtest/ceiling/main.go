@@ -1,6 +1,6 @@
 // Command ceiling serves the load test's list-page ceiling: the integrations
 // page's own templates (views.Layout around views.IntegrationsList) with 50
-// fixed rows, on a bare Fiber app with no database, session or middleware.
+// fixed rows, its filter form and Older link, on a bare Fiber app with no database, session or middleware.
 // Switchboard's signed-in list page is measured against it, so the ratio
 // shows what the request path costs beyond rendering the same HTML.
 package main
@@ -25,11 +25,15 @@ func main() {
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range items {
 		items[i] = views.IntegrationItem{
-			ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Provider: "1Password service account",
+			ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Kind: "1Password", Family: "1Password service account",
 			Name: fmt.Sprintf("loadtest-%06d", i), Team: "Load test", CreatedBy: "admin@loadtest.invalid",
 			CreatedAt: created.Add(-time.Duration(i) * time.Minute), Status: "active",
 		}
 	}
+	v := views.IntegrationsView{Items: items, Teams: []views.Option{{Value: "00000000-0000-4000-8000-000000000001", Label: "Load test"}},
+		Providers: []views.Option{{Value: "1password", Label: "1Password service account"}, {Value: "node-api-key", Label: "Node API key"}},
+		Statuses:  []views.Option{{Value: "active", Label: "active"}, {Value: "disabled", Label: "disabled"}},
+		OlderHref: "/integrations?before=1767225600000000.00000000-0000-4000-8000-000000000049"}
 	page := views.Page{Title: "Integrations", Nav: "integrations", CSRF: "ceiling-csrf-token-ceiling-csrf-token",
 		Viewer: &views.Viewer{Email: "admin@loadtest.invalid", Admin: true}}
 
@@ -37,7 +41,7 @@ func main() {
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/integrations", func(c *fiber.Ctx) error {
 		c.Type("html", "utf-8")
-		return views.Layout(page, views.IntegrationsList(items)).Render(context.Background(), c.Response().BodyWriter())
+		return views.Layout(page, views.IntegrationsList(v)).Render(context.Background(), c.Response().BodyWriter())
 	})
 	if err := app.Listen(*addr); err != nil {
 		log.Fatalf("ceiling: %v", err)

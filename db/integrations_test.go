@@ -1,0 +1,61 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/uuid"
+	"switchboard/db"
+)
+
+// TestDB_CreateIntegration_OneStatement: a JSON create (no reveal, no
+// unique key) writes the integration and its audit row together or not at
+// all: a taken id is a conflict with no audit row, and an audit row that
+// cannot be written leaves no integration.
+func TestDB_CreateIntegration_OneStatement(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *db.DB) {
+		ctx := context.Background()
+		f := seed(t, s)
+		count := func(q string, args ...any) int {
+			var n int
+			if err := s.SQLX().Get(&n, s.SQLX().Rebind(q), args...); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		in := &db.Integration{ID: uuid.NewString(), TeamID: f.team.ID, Provider: "1password", Name: "op", Status: "active", SecretCiphertext: []byte{0, 1, 2, 0xff}}
+		audit := &db.AuditEvent{ActorType: "token", Action: "integration.create", TargetType: "integration", TargetID: in.ID, TeamID: &f.team.ID}
+		if err := s.CreateIntegration(ctx, in, nil, audit); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.IntegrationByID(ctx, in.ID)
+		if err != nil || string(got.SecretCiphertext) != string(in.SecretCiphertext) || got.TeamName != "Payments" {
+			t.Fatalf("IntegrationByID = %+v, %v; want the row with its sealed bytes", got, err)
+		}
+		if n := count(`SELECT COUNT(*) FROM audit_events WHERE target_id = ? AND action = 'integration.create'`, in.ID); n != 1 {
+			t.Errorf("audit rows of the create = %d, want 1", n)
+		}
+
+		again := *in
+		err = s.CreateIntegration(ctx, &again, nil, &db.AuditEvent{ActorType: "token", Action: "integration.create", TargetType: "integration", TargetID: "dup-" + in.ID})
+		if !errors.Is(err, db.ErrConflict) {
+			t.Errorf("a taken id: err = %v, want ErrConflict", err)
+		}
+		if n := count(`SELECT COUNT(*) FROM audit_events WHERE target_id = ?`, "dup-"+in.ID); n != 0 {
+			t.Errorf("a refused create left %d audit rows, want 0", n)
+		}
+
+		if s.Dialect() == db.Postgres {
+			// details is jsonb on PostgreSQL: text that is not JSON fails
+			// the audit term, and with it the whole statement.
+			bad := &db.Integration{ID: uuid.NewString(), TeamID: f.team.ID, Provider: "1password", Name: "op2", Status: "active"}
+			if err := s.CreateIntegration(ctx, bad, nil, &db.AuditEvent{ActorType: "token", Action: "integration.create", Details: "not json"}); err == nil {
+				t.Fatal("create with an unwritable audit row succeeded")
+			}
+			if n := count(`SELECT COUNT(*) FROM integrations WHERE id = ?`, bad.ID); n != 0 {
+				t.Errorf("an integration was written without its audit row")
+			}
+		}
+	})
+}
