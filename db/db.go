@@ -212,5 +212,6 @@ func (d *DB) SQLX() *sqlx.DB { return d.x }
 // Tables lists the application's tables.
 func (d *DB) Tables() []string {
 	return []string{"users", "teams", "team_members", "nodes", "api_tokens", "integrations", "reveals", "audit_events", "settings", "rate_limits", "password_tokens", "user_sessions", "user_totp", "recovery_codes", "schema_migrations",
-		"secret_environments", "secret_folders", "team_secrets", "integration_auths", "secret_integrations", "sync_jobs"}
+		"secret_environments", "secret_folders", "team_secrets", "integration_auths", "secret_integrations", "sync_jobs",
+		"key_events", "key_verifications"}
 }

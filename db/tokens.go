@@ -27,6 +27,9 @@ type APIToken struct {
 	// CreatorEmail is set by ListAPITokens and APITokenByID: the email of
 	// the user who created the token (nil for the CLI or a deleted user).
 	CreatorEmail *string `db:"creator_email"`
+	// RolledTo is set by ListAPITokens and APITokenByID on a token rolled
+	// with a grace period: its successor's id.
+	RolledTo *string `db:"rolled_to"`
 }
 
 const tokenCols = `id, team_id, name, token_hash, display_prefix, read_only, created_by, expires_at, last_used_at, revoked_at, created_at`
@@ -82,7 +85,7 @@ func (d *DB) TouchAPIToken(ctx context.Context, id string, now time.Time) (bool,
 
 // tokenListCols are tokenCols of api_tokens t with the creator's email from users u.
 const tokenListCols = `t.id, t.team_id, t.name, t.token_hash, t.display_prefix, t.read_only, t.created_by,
-	t.expires_at, t.last_used_at, t.revoked_at, t.created_at, u.email AS creator_email`
+	t.expires_at, t.last_used_at, t.revoked_at, t.created_at, u.email AS creator_email, t.rolled_to`
 
 // ListAPITokens returns a team's tokens with their creator's email, newest first.
 func (d *DB) ListAPITokens(ctx context.Context, teamID string) ([]APIToken, error) {

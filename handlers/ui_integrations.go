@@ -28,6 +28,9 @@ func (h *Handlers) IntegrationsList(c *fiber.Ctx) error {
 		if r.NodeName != nil {
 			items[i].Node = *r.NodeName
 		}
+		if err := nodeKeyItem(r, &items[i], h.Integrations.Now()); err != nil {
+			return uiError(c, err)
+		}
 	}
 	return page(c, fiber.StatusOK, "Integrations", "integrations", views.IntegrationsList(items), nil)
 }

@@ -182,6 +182,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	// JSON API: team API tokens, no cookies, no CSRF.
 	nodeAPI := app.Group("/api/v1/integrations", m.apiAuth(handlers.NodeAPIError, false))
 	nodeAPI.Post("/", h.APINodeKeyCreate)
+	nodeAPI.Post("/verify", h.APINodeKeyVerify)
 	nodeAPI.Get("/", h.APINodeKeyList)
 	nodeAPI.Get("/:id", h.APINodeKeyShow)
 	nodeAPI.Delete("/:id", h.APINodeKeyDelete)
@@ -321,6 +322,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Post("/tokens", h.TokenCreate)
 	signedIn.Get("/tokens/:id/confirm/revoke", h.TokenConfirmRevoke)
 	signedIn.Post("/tokens/:id/revoke", h.TokenRevoke)
+	signedIn.Get("/tokens/:id/confirm/roll", h.TokenConfirmRoll)
+	signedIn.Post("/tokens/:id/roll", h.TokenRoll)
 	signedIn.Get("/account", h.AccountPage)
 	signedIn.Post("/account/password", h.AccountPassword)
 	signedIn.Post("/sign-out-everywhere", h.SignOutEverywhere)
