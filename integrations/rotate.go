@@ -216,13 +216,12 @@ func (s *Service) SweepKeys(ctx context.Context) (int, error) {
 	return wrote, nil
 }
 
-// KeySweeper runs SweepKeys every Interval until stopped (serve starts it
-// beside the sync engine).
+// KeySweeper runs SweepKeys every Interval until its context ends (serve
+// runs it beside the sync engine, on every instance: the claims make each
+// event once).
 type KeySweeper struct {
 	svc      *Service
 	Interval time.Duration
-	stop     chan struct{}
-	done     chan struct{}
 }
 
 // NewKeySweeper returns a sweeper of s, every 30 seconds.
@@ -230,38 +229,26 @@ func (s *Service) NewKeySweeper() *KeySweeper {
 	return &KeySweeper{svc: s, Interval: 30 * time.Second}
 }
 
-// Start runs the sweep in the background.
-func (k *KeySweeper) Start() {
-	k.stop, k.done = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(k.done)
-		t := time.NewTicker(k.Interval)
-		defer t.Stop()
-		for {
-			ctx, cancel := context.WithTimeout(context.Background(), k.Interval)
-			if _, err := k.svc.SweepKeys(ctx); err != nil {
-				k.svc.log.Warn("key sweep", "err", err)
+// Run sweeps at once and then every Interval; when ctx ends it flushes
+// the verification tally a last time and returns.
+func (k *KeySweeper) Run(ctx context.Context) {
+	t := time.NewTicker(k.Interval)
+	defer t.Stop()
+	for {
+		sctx, cancel := context.WithTimeout(ctx, k.Interval)
+		if _, err := k.svc.SweepKeys(sctx); err != nil && ctx.Err() == nil {
+			k.svc.log.Warn("key sweep", "err", err)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := k.svc.FlushKeyUse(fctx); err != nil {
+				k.svc.log.Warn("flush key use", "err", err)
 			}
 			cancel()
-			select {
-			case <-k.stop:
-				return
-			case <-t.C:
-			}
+			return
+		case <-t.C:
 		}
-	}()
-}
-
-// Stop ends the sweep, flushing the verification tally once more.
-func (k *KeySweeper) Stop() {
-	if k.stop == nil {
-		return
-	}
-	close(k.stop)
-	<-k.done
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := k.svc.FlushKeyUse(ctx); err != nil {
-		k.svc.log.Warn("flush key use", "err", err)
 	}
 }

@@ -70,6 +70,8 @@ type App struct {
 	// starts it; tests drive it with RunOnce).
 	Syncs      *syncs.Service
 	SyncEngine *syncs.Engine
+	// KeySweeper ends grace periods and warns of expiries (serve runs it).
+	KeySweeper *integrations.KeySweeper
 	// Metrics is the app's Prometheus registry and collectors.
 	Metrics *metrics.Metrics
 	// draining is set by Drain: every answer closes its connection and
@@ -353,7 +355,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	for _, r := range app.GetRoutes(false) {
 		met.AddRoutes(r.Path)
 	}
-	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met, draining: draining, Syncs: syncSvc, SyncEngine: syncEngine}
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met, draining: draining, Syncs: syncSvc, SyncEngine: syncEngine, KeySweeper: svc.NewKeySweeper()}
 }
 
 // bodyLimit is the largest request body accepted (413 above it).

@@ -142,6 +142,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			"setup_url", cfg.BaseURL+"/setup/"+app.Access.SetupToken())
 	}
 	go purgeReveals(ctx, store, log)
+	go app.KeySweeper.Run(ctx)
 	if cfg.SecretSyncs {
 		app.SyncEngine.Interval = cfg.SyncInterval
 		go app.SyncEngine.Run(ctx)
