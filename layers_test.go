@@ -23,6 +23,7 @@ var layers = []struct {
 	{"switchboard/syncs/targets/standin", 5},
 	{"switchboard/syncs", 4},
 	{"switchboard/integrations", 4},
+	{"switchboard/webhooks", 4},
 	{"switchboard/access", 3},
 	{"switchboard/db/dbtest", 3},
 	{"switchboard/db", 2},

@@ -71,6 +71,8 @@ const (
 	ActionTokenExpiring        Action = "token.expiring"
 	ActionIntegrationRollEnded Action = "integration.roll_ended"
 	ActionIntegrationExpiring  Action = "integration.expiring"
+	ActionWebhookCreate        Action = "webhook.create"
+	ActionWebhookEnable        Action = "webhook.enable"
 )
 
 // AuditActions lists every action Switchboard audits, for the audit page's
@@ -85,6 +87,7 @@ var AuditActions = []Action{
 	ActionUserTwoFactorEnable, ActionUserTwoFactor, ActionUserTwoFactorFailed, ActionSettingsTwoFactor,
 	ActionSecretCreate, ActionSecretUpdate, ActionSecretDelete, ActionSecretImport, ActionSecretEnvCreate, ActionSecretEnvUpdate, ActionSecretEnvDelete, ActionSecretFolderCreate, ActionIntegrationAuthCreate, ActionIntegrationAuthDelete, ActionSecretIntegrationCreate, ActionSecretIntegrationUpdate, ActionSecretIntegrationEnable, ActionSecretIntegrationDisable, ActionSecretIntegrationSync, ActionSecretIntegrationDelete, ActionSecretSyncRun,
 	ActionTokenRoll, ActionTokenRollEnded, ActionTokenExpiring, ActionIntegrationRollEnded, ActionIntegrationExpiring,
+	ActionWebhookCreate, ActionWebhookEnable,
 }
 
 // Event is what an audit row says beyond who did it: the action, its

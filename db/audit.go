@@ -61,7 +61,7 @@ func (d *DB) insertAudit(ctx context.Context, tx *sqlx.Tx, e *AuditEvent) error 
 	if err != nil {
 		return fmt.Errorf("db: insert audit event: %w", err)
 	}
-	return nil
+	return d.queueWebhooks(ctx, tx, e)
 }
 
 // RecordAudit writes an audit row on its own (for events with no other write,

@@ -213,5 +213,5 @@ func (d *DB) SQLX() *sqlx.DB { return d.x }
 func (d *DB) Tables() []string {
 	return []string{"users", "teams", "team_members", "nodes", "api_tokens", "integrations", "reveals", "audit_events", "settings", "rate_limits", "password_tokens", "user_sessions", "user_totp", "recovery_codes", "schema_migrations",
 		"secret_environments", "secret_folders", "team_secrets", "integration_auths", "secret_integrations", "sync_jobs",
-		"key_events", "key_verifications"}
+		"key_events", "key_verifications", "webhook_endpoints", "webhook_deliveries"}
 }

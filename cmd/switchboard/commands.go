@@ -143,6 +143,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	go purgeReveals(ctx, store, log)
 	go app.KeySweeper.Run(ctx)
+	go app.WebhookDispatcher.Run(ctx)
 	if cfg.SecretSyncs {
 		app.SyncEngine.Interval = cfg.SyncInterval
 		go app.SyncEngine.Run(ctx)
