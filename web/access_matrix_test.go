@@ -23,6 +23,7 @@ import (
 	"switchboard/db"
 	"switchboard/integrations"
 	"switchboard/web/webtest"
+	"switchboard/webhooks"
 )
 
 // Role keys of the matrix.
@@ -75,6 +76,22 @@ func (f *mxFix) create(in integrations.Input) string {
 		f.t.Fatal(err)
 	}
 	return c.Record.ID
+}
+
+// webhook is an endpoint of the scope's team with one queued delivery,
+// as "{endpoint}/deliveries/{event}".
+func (f *mxFix) webhook(scope string) string {
+	_, ep, err := f.env.App.Webhooks.Create(context.Background(), sb.Actor{UserID: f.adminUser.ID, Role: sb.RoleAdmin, Email: "matrix"},
+		webhooks.Input{TeamID: f.team(scope).ID, URL: "http://127.0.0.1:9/hook", Events: "node.create"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.node(scope)
+	ds, err := f.env.Store.ListWebhookDeliveries(context.Background(), ep.ID, 1)
+	if err != nil || len(ds) != 1 {
+		f.t.Fatalf("webhook fixture: %v %v", ds, err)
+	}
+	return ep.ID + "/deliveries/" + ds[0].EventID
 }
 
 func (f *mxFix) onePassword(scope string) string {
@@ -268,6 +285,19 @@ func mxRows() []mxRow {
 		}), uiCreate},
 		{"GET", "/tokens/:id/confirm/revoke", on((*mxFix).apiToken, "/tokens/{}/confirm/revoke"), uiObject},
 		{"POST", "/tokens/:id/revoke", on((*mxFix).apiToken, "/tokens/{}/revoke"), uiAction},
+		{"GET", "/webhooks", at("/webhooks"), uiPage},
+		{"POST", "/webhooks", withForm(at("/webhooks"), func(f *mxFix, role string) url.Values {
+			return url.Values{"team_id": {f.team(role).ID}, "url": {"https://hooks.example.com/x"}, "events": {"all"}}
+		}), uiCreate},
+		{"GET", "/webhooks/:id", func(f *mxFix, role string) mxReq {
+			id, _, _ := strings.Cut(f.webhook(role), "/")
+			return mxReq{path: "/webhooks/" + id}
+		}, uiObject},
+		{"POST", "/webhooks/:id/enable", func(f *mxFix, role string) mxReq {
+			id, _, _ := strings.Cut(f.webhook(role), "/")
+			return mxReq{path: "/webhooks/" + id + "/enable"}
+		}, uiAction},
+		{"POST", "/webhooks/:id/deliveries/:event/redeliver", on((*mxFix).webhook, "/webhooks/{}/redeliver"), uiAction},
 		{"GET", "/tokens/:id/confirm/roll", on((*mxFix).apiToken, "/tokens/{}/confirm/roll"), uiObject},
 		{"POST", "/tokens/:id/roll", on((*mxFix).apiToken, "/tokens/{}/roll"), uiAction},
 

@@ -19,8 +19,8 @@ import (
 	sb "switchboard"
 	"switchboard/db/dbtest"
 	"switchboard/integrations"
-	"switchboard/webhooks"
 	"switchboard/web/webtest"
+	"switchboard/webhooks"
 )
 
 // whReceiver is a webhook receiver that checks the signature of every
