@@ -280,3 +280,49 @@ func TestWebhooks_RestartLosesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhooks_TwoInstancesDeliverOnce: two app instances on one database
+// run their dispatchers at the same moment; each event reaches the
+// receiver once. On SQLite and PostgreSQL.
+func TestWebhooks_TwoInstancesDeliverOnce(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			envs, _, _ := exInstances(t, d, 2)
+			rcv := whNewReceiver(t)
+			team := envs[0].CreateTeam("payments")
+			admin := envs[0].CreateUser("admin@example.com", sb.RoleAdmin)
+			actor := sb.Actor{UserID: admin.ID, Role: sb.RoleAdmin, Email: admin.Email}
+			secret, _, err := envs[0].App.Webhooks.Create(context.Background(), actor, webhooks.Input{URL: rcv.srv.URL, Events: "node.create"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rcv.secret = secret
+			for i := range 6 {
+				envs[i%2].CreateNode(team.ID, "edge-"+string(rune('a'+i)))
+			}
+			var wg sync.WaitGroup
+			for _, e := range append(envs, envs...) {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := e.App.WebhookDispatcher.RunOnce(context.Background()); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			seen := map[string]int{}
+			for _, g := range rcv.deliveries() {
+				seen[g.EventID]++
+			}
+			if len(seen) != 6 {
+				t.Errorf("%d events delivered, want 6", len(seen))
+			}
+			for ev, n := range seen {
+				if n != 1 {
+					t.Errorf("event %s delivered %d times, want once", ev, n)
+				}
+			}
+		})
+	}
+}
