@@ -25,6 +25,7 @@ var layers = []struct {
 	{"switchboard/integrations/conntest", 2},
 	{"switchboard/integrations/launchdarkly", 1},
 	{"switchboard/integrations", 4},
+	{"switchboard/webhooks", 4},
 	{"switchboard/access", 3},
 	{"switchboard/db/dbtest", 3},
 	{"switchboard/db", 2},

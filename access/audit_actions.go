@@ -64,6 +64,15 @@ const (
 	ActionSecretIntegrationSync    Action = "secret_integration.sync"
 	ActionSecretIntegrationDelete  Action = "secret_integration.delete"
 	ActionSecretSyncRun            Action = "secret_sync.run"
+	// Keys and tokens in use (issue 14): rolls, the end of a grace period,
+	// expiry warnings, webhook endpoints.
+	ActionTokenRoll            Action = "token.roll"
+	ActionTokenRollEnded       Action = "token.roll_ended"
+	ActionTokenExpiring        Action = "token.expiring"
+	ActionIntegrationRollEnded Action = "integration.roll_ended"
+	ActionIntegrationExpiring  Action = "integration.expiring"
+	ActionWebhookCreate        Action = "webhook.create"
+	ActionWebhookEnable        Action = "webhook.enable"
 )
 
 // AuditActions lists every action Switchboard audits, for the audit page's
@@ -77,6 +86,8 @@ var AuditActions = []Action{
 	ActionRevealCreate, ActionRevealShow, ActionKeysRotate, ActionSessionEnd, ActionSessionEndAll,
 	ActionUserTwoFactorEnable, ActionUserTwoFactor, ActionUserTwoFactorFailed, ActionSettingsTwoFactor,
 	ActionSecretCreate, ActionSecretUpdate, ActionSecretDelete, ActionSecretImport, ActionSecretEnvCreate, ActionSecretEnvUpdate, ActionSecretEnvDelete, ActionSecretFolderCreate, ActionIntegrationAuthCreate, ActionIntegrationAuthDelete, ActionSecretIntegrationCreate, ActionSecretIntegrationUpdate, ActionSecretIntegrationEnable, ActionSecretIntegrationDisable, ActionSecretIntegrationSync, ActionSecretIntegrationDelete, ActionSecretSyncRun,
+	ActionTokenRoll, ActionTokenRollEnded, ActionTokenExpiring, ActionIntegrationRollEnded, ActionIntegrationExpiring,
+	ActionWebhookCreate, ActionWebhookEnable,
 }
 
 // Event is what an audit row says beyond who did it: the action, its

@@ -260,3 +260,52 @@ func (s *Service) RevokeToken(ctx context.Context, actor sb.Actor, id string) (*
 	}
 	return t, revoked, nil
 }
+
+// RollToken gives a live API token of a team the actor may use a successor
+// with a new value (the same team, name and access, and the same lifetime
+// from now) and lets the old one keep working for grace; zero ends it in
+// the roll's transaction. Rolling the successor again during the grace is
+// allowed (older ones then end no later); a token already rolled is a
+// conflict. The new value is returned once.
+func (s *Service) RollToken(ctx context.Context, actor sb.Actor, id string, grace time.Duration) (string, *db.APIToken, error) {
+	old, err := s.Token(ctx, actor, id)
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.Now()
+	switch {
+	case old.RevokedAt != nil:
+		return "", nil, sb.Errorf(sb.CodeConflict, "this token is revoked: create a new one instead")
+	case old.ExpiresAt != nil && !now.Before(*old.ExpiresAt):
+		return "", nil, sb.Errorf(sb.CodeConflict, "this token has expired: create a new one instead")
+	case old.RolledTo != nil:
+		return "", nil, sb.Errorf(sb.CodeConflict, "this token was rolled already: roll its successor instead")
+	}
+	plain, err := secrets.NewToken(TokenPrefix)
+	if err != nil {
+		return "", nil, sb.Internal(err)
+	}
+	t := &db.APIToken{
+		ID: uuid.NewString(), TeamID: old.TeamID, Name: old.Name, ReadOnly: old.ReadOnly,
+		TokenHash:     s.keys.MAC("api-token", []byte(plain)),
+		DisplayPrefix: plain[:len(TokenPrefix)+6], CreatedBy: &actor.UserID,
+	}
+	if old.ExpiresAt != nil {
+		e := now.Add(old.ExpiresAt.Sub(old.CreatedAt))
+		t.ExpiresAt = &e
+	}
+	endsAt := now.Add(grace)
+	if old.ExpiresAt != nil && old.ExpiresAt.Before(endsAt) {
+		endsAt = *old.ExpiresAt
+	}
+	audit := Audit(actor, Event{Action: ActionTokenRoll, TargetType: "api_token", TargetID: t.ID, TeamID: t.TeamID, Details: map[string]any{
+		"name": t.Name, "prefix": t.DisplayPrefix, "replaces": old.ID, "old_prefix": old.DisplayPrefix,
+		"old_ends_at": endsAt.UTC().Format(time.RFC3339), "grace": grace.String(), "expires_at": t.ExpiresAt}})
+	if err := s.store.RollAPIToken(ctx, old.ID, endsAt, t, audit); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			return "", nil, sb.Errorf(sb.CodeConflict, "this token was revoked or rolled meanwhile")
+		}
+		return "", nil, sb.Internal(err)
+	}
+	return plain, t, nil
+}

@@ -90,7 +90,7 @@ func (d *DB) insertAudit(ctx context.Context, tx *sqlx.Tx, e *AuditEvent) error 
 			return fmt.Errorf("db: %s: %w", st.name, err)
 		}
 	}
-	return nil
+	return d.queueWebhooks(ctx, tx, e)
 }
 
 // RecordAudit writes an audit row on its own (for events with no other write,

@@ -240,5 +240,6 @@ func (d *DB) SQLX() *sqlx.DB { return d.x }
 // Tables lists the application's tables.
 func (d *DB) Tables() []string {
 	return []string{"users", "teams", "team_members", "nodes", "api_tokens", "integrations", "reveals", "audit_events", "settings", "rate_limits", "password_tokens", "user_sessions", "user_totp", "recovery_codes", "schema_migrations",
-		"sign_in_throttle", "secret_environments", "secret_folders", "team_secrets", "integration_auths", "secret_integrations", "sync_jobs", "idempotency_keys"}
+		"sign_in_throttle", "secret_environments", "secret_folders", "team_secrets", "integration_auths", "secret_integrations", "sync_jobs", "idempotency_keys",
+		"key_events", "key_verifications", "webhook_endpoints", "webhook_deliveries"}
 }

@@ -35,6 +35,11 @@ type Integration struct {
 	RevokedAt        *time.Time `db:"revoked_at"`
 	// ReplacesID is the row this one replaced in a rotation.
 	ReplacesID *string `db:"replaces_id"`
+	// LastUsedAt (a node key's last verification, written at most once a
+	// minute) and RolledTo (the successor of a key rolled with a grace
+	// period) are read, never inserted: keys_in_use.go writes them.
+	LastUsedAt *time.Time `db:"last_used_at"`
+	RolledTo   *string    `db:"rolled_to"`
 }
 
 // IntegrationRow is an integration with the names its list and detail pages show.
@@ -53,7 +58,7 @@ type IntegrationRow struct {
 
 const integrationCols = `i.id, i.team_id, i.provider, i.name, i.node_id, i.status, i.unique_key, i.attrs, i.secret_key_id,
 	i.secret_ciphertext, i.secret_hash, i.version, i.expires_at, i.created_by_user, i.created_by_token, i.created_at, i.updated_at, i.revoked_at,
-	i.replaces_id`
+	i.replaces_id, i.last_used_at, i.rolled_to`
 
 const integrationSelect = `SELECT ` + integrationCols + `, t.slug AS team_slug, t.name AS team_name, n.name AS node_name,
 	COALESCE(u.email, 'token ' || tk.name, '') AS created_by` + integrationFrom
@@ -237,7 +242,7 @@ func (d *DB) ListIntegrationSummaries(ctx context.Context, f IntegrationFilter) 
 		kind = summaryKindSQLite
 	}
 	sel := `SELECT i.id, i.team_id, i.provider, i.name, i.node_id, i.status, i.version, i.expires_at, i.created_at, i.updated_at,
-	i.revoked_at, i.replaces_id, t.slug AS team_slug, t.name AS team_name, n.name AS node_name,
+	i.revoked_at, i.replaces_id, i.last_used_at, i.rolled_to, t.slug AS team_slug, t.name AS team_name, n.name AS node_name,
 	COALESCE(u.email, 'token ' || tk.name, '') AS created_by, ` + kind + ` AS kind,
 	(SELECT s.id FROM integrations s WHERE s.replaces_id = i.id ORDER BY s.created_at DESC LIMIT 1) AS replaced_by` + integrationFrom
 	var out []IntegrationRow

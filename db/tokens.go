@@ -39,6 +39,9 @@ type APIToken struct {
 	// RateHits is set by APITokenByHashCounted: the requests counted in
 	// the token's current rate-limit window, this one included.
 	RateHits int `db:"rate_hits"`
+	// RolledTo is set by ListAPITokens and APITokenByID on a token rolled
+	// with a grace period: its successor's id.
+	RolledTo *string `db:"rolled_to"`
 }
 
 // tokenCreatorCols say whether the creator (users u of api_tokens t) still
@@ -83,7 +86,7 @@ type RateCount struct {
 // is disabled or off the token's team. A condition on who may use the token (a JOIN or a WHERE
 // term) belongs here, and both the plain and the counted lookup get it.
 const tokenLookup = `SELECT t.id, t.team_id, t.name, t.token_hash, t.display_prefix, t.read_only, t.created_by,
-		t.expires_at, t.last_used_at, t.revoked_at, t.created_at, `+tokenCreatorCols+`,
+		t.expires_at, t.last_used_at, t.revoked_at, t.created_at, ` + tokenCreatorCols + `,
 		tm.slug AS team_slug, tm.name AS team_name
 		FROM api_tokens t JOIN teams tm ON tm.id = t.team_id LEFT JOIN users u ON u.id = t.created_by
 		WHERE t.token_hash IN (?)`
@@ -159,7 +162,7 @@ func (d *DB) TouchAPIToken(ctx context.Context, id string, now time.Time) (bool,
 
 // tokenListCols are tokenCols of api_tokens t with the creator's email from users u.
 const tokenListCols = `t.id, t.team_id, t.name, t.token_hash, t.display_prefix, t.read_only, t.created_by,
-	t.expires_at, t.last_used_at, t.revoked_at, t.created_at, u.email AS creator_email, ` + tokenCreatorCols
+	t.expires_at, t.last_used_at, t.revoked_at, t.created_at, u.email AS creator_email, t.rolled_to, ` + tokenCreatorCols
 
 // ListAPITokens returns a team's tokens with their creator's email, newest first.
 func (d *DB) ListAPITokens(ctx context.Context, teamID string) ([]APIToken, error) {

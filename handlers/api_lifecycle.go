@@ -13,10 +13,16 @@ import (
 // new key and secret; Anchor replaces the service account token; Infisical
 // rotates through PATCH, LaunchDarkly through its JSON Patch).
 
-// APINodeKeyRotate is POST /api/v1/integrations/{id}/rotate: 201 with the
-// new key and secret, once; the old key is revoked in the same transaction.
+// APINodeKeyRotate is POST /api/v1/integrations/{id}/rotate with an
+// optional {"expires_old_in":"now|1h|24h|7d"}: 201 with the new key and
+// secret, once; the old key is revoked in the same transaction (now, the
+// default and an empty body) or keeps verifying until the grace ends.
 func (h *Handlers) APINodeKeyRotate(c *fiber.Ctx) error {
-	created, err := h.Integrations.RotateNodeKey(c.UserContext(), Actor(c), c.Params("id"))
+	grace, err := rotateGrace(c)
+	if err != nil {
+		return nodeAPIError(c, err)
+	}
+	created, err := h.Integrations.RollNodeKey(c.UserContext(), Actor(c), c.Params("id"), grace)
 	if err != nil {
 		return nodeAPIError(c, err)
 	}

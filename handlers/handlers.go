@@ -20,6 +20,7 @@ import (
 	"switchboard/integrations"
 	"switchboard/syncs"
 	"switchboard/views"
+	"switchboard/webhooks"
 )
 
 // Keys of c.Locals set by the middleware.
@@ -36,7 +37,9 @@ type Deps struct {
 	Integrations *integrations.Service
 	// Syncs is the secret-sync family (team secrets, auths, integrations).
 	Syncs *syncs.Service
-	Log   *slog.Logger
+	// Webhooks are the endpoints that get audit events.
+	Webhooks *webhooks.Service
+	Log      *slog.Logger
 	// BaseURL is the public URL that set-password links start with; empty
 	// means the request's own scheme and host.
 	BaseURL string

@@ -56,6 +56,7 @@ func (h *Handlers) IntegrationsList(c *fiber.Ctx) error {
 			if r.NodeName != nil {
 				v.Items[i].Node = *r.NodeName
 			}
+			nodeKeyItem(r, &v.Items[i], h.Integrations.Now())
 		}
 		filter := url.Values{}
 		for k, val := range map[string]string{"team": q.TeamID, "provider": q.Provider, "status": q.Status, "name": q.Name} {

@@ -49,7 +49,8 @@ func confirmView(c *fiber.Ctx, r *integrations.Record, action string) (views.Con
 	case integrations.ActionEnable:
 		v.Title, v.Text = "Enable "+r.Name+"?", "It works again at once, with the secrets it had."
 	case integrations.ActionRotate:
-		v.Title, v.Text = "Rotate the key of "+r.Name+"?", "A new API key and secret are made and shown once. The current key and secret stop working at once: update whatever uses them."
+		v.Title, v.Text = "Rotate the key of "+r.Name+"?", "A new API key and secret are made and shown once. The current key and secret keep working until the time you choose: update whatever uses them by then."
+		v.Graces, v.Grace = graceOptions(), "now"
 	case integrations.ActionRevoke:
 		v.Title, v.Text = "Revoke "+r.Name+"?", "Anything using it stops working at once, for good. The record stays, marked revoked."
 	case integrations.ActionDelete:
@@ -94,7 +95,11 @@ func (h *Handlers) setEnabled(c *fiber.Ctx, enabled bool) error {
 // IntegrationRotate gives a node key a new key and secret (shown once);
 // supplied credentials are rotated on the edit page.
 func (h *Handlers) IntegrationRotate(c *fiber.Ctx) error {
-	created, err := h.Integrations.RotateNodeKey(c.UserContext(), Actor(c), c.Params("id"))
+	grace, err := integrations.ParseGrace(c.FormValue("expires_old_in"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	created, err := h.Integrations.RollNodeKey(c.UserContext(), Actor(c), c.Params("id"), grace)
 	if err != nil {
 		return uiError(c, err)
 	}

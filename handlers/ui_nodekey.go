@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,7 +148,7 @@ func (h *Handlers) NodeKeyCreate(c *fiber.Ctx) error {
 // is rotated instead).
 type nodeKeyPages struct{ notEditable }
 
-func (nodeKeyPages) details(_ *Handlers, _ *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
+func (nodeKeyPages) details(h *Handlers, c *fiber.Ctx, r *integrations.Record, d *views.IntegrationDetail) error {
 	k, _, err := integrations.NodeKeyOf(r)
 	if err != nil {
 		return err
@@ -165,8 +166,40 @@ func (nodeKeyPages) details(_ *Handlers, _ *fiber.Ctx, r *integrations.Record, d
 		views.Detail{Label: "API key", Value: k.APIKey, Mono: true},
 		views.Detail{Label: "Secret", Value: "stored as a keyed hash; shown once at creation"},
 		views.Detail{Label: "Permissions", Value: perms, Mono: true},
-		views.Detail{Label: "Expires", Value: views.FormatTimePtr(k.ExpiresAt, "never")},
+		views.Detail{Label: "Expires", Value: views.FormatTimePtr(k.ExpiresAt, "never"), TestID: "key-expires"},
 	)
+	return nodeKeyUseDetails(h, c, k, d)
+}
+
+// nodeKeyUseDetails adds a key's use (last verified, verifications today)
+// and, for a key rolled with a grace period, its successor.
+func nodeKeyUseDetails(h *Handlers, c *fiber.Ctx, k integrations.NodeKey, d *views.IntegrationDetail) error {
+	n, err := h.Integrations.KeyVerificationsToday(c.UserContext(), Actor(c), k.ID)
+	if err != nil {
+		return err
+	}
+	d.Details = append(d.Details,
+		views.Detail{Label: "Last used", Value: views.FormatTimePtr(k.LastUsedAt, "never"), TestID: "key-last-used"},
+		views.Detail{Label: "Verified today", Value: strconv.FormatInt(n, 10), TestID: "key-verified-today"},
+	)
+	if k.RolledTo != "" {
+		d.Details = append(d.Details, views.Detail{Label: "Rolled into", Value: k.RolledTo, Mono: true, TestID: "key-rolled-to"})
+	}
 	d.SecretNote = "The secret was shown once when this integration was created and is stored only as a keyed hash: it cannot be shown again. Revoke the key and create a new one if it was lost."
 	return nil
+}
+
+// nodeKeyItem adds a node key's use and ending to its row of the list
+// (read from the list's own columns: a list row carries no attrs).
+func nodeKeyItem(r *integrations.Record, it *views.IntegrationItem, now time.Time) {
+	if r.Provider != integrations.ProviderNodeKey {
+		return
+	}
+	lastUsed, rolled := r.KeyUse()
+	if lastUsed != nil {
+		it.LastUsed = views.FormatTime(*lastUsed)
+	} else {
+		it.LastUsed = "never"
+	}
+	it.Ending = views.Ending(r.ShownStatus(), rolled, r.ExpiresAt, now)
 }

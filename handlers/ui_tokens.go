@@ -41,6 +41,8 @@ func (h *Handlers) renderTokens(c *fiber.Ctx, status int, teamID string, v views
 		for _, tk := range tokens {
 			row := views.TokenRow{ID: tk.ID, Name: tk.Name, Prefix: tk.DisplayPrefix, Creator: "command line", ReadOnly: tk.ReadOnly,
 				CreatedAt: tk.CreatedAt, ExpiresAt: tk.ExpiresAt, LastUsed: tk.LastUsedAt, Status: h.Access.TokenStatus(tk), Reason: h.Access.TokenReason(tk)}
+			row.Rolled = tk.RolledTo != nil
+			row.Ending = views.Ending(row.Status, row.Rolled, tk.ExpiresAt, h.Access.Now())
 			if tk.CreatorEmail != nil {
 				row.Creator = *tk.CreatorEmail
 			}
@@ -118,4 +120,43 @@ func (h *Handlers) TokenRevoke(c *fiber.Ctx) error {
 		flash(c, "info", "Token "+tok.Name+" was already revoked.")
 	}
 	return redirect(c, "/tokens?team="+tok.TeamID)
+}
+
+// TokenConfirmRoll asks before rolling a token, and for how long the old
+// one keeps working: a page without JavaScript, the dialog for htmx.
+func (h *Handlers) TokenConfirmRoll(c *fiber.Ctx) error {
+	tok, err := h.Access.Token(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	v := views.ConfirmView{
+		ID: tok.ID, Name: tok.Name, Action: "roll", Button: "Roll token", CSRF: csrf(c),
+		Title:     "Roll the token " + tok.Name + "?",
+		Text:      "A new token with the same name, team and access is made and shown once. The current one keeps working until the time you choose.",
+		ActionURL: "/tokens/" + tok.ID + "/roll",
+		CancelURL: "/tokens?team=" + tok.TeamID,
+		Graces:    graceOptions(), Grace: "24h",
+	}
+	return page(c, fiber.StatusOK, v.Title, "tokens", views.ConfirmPage(v), views.ConfirmDialog(v))
+}
+
+// TokenRoll rolls a token and shows the new one once.
+func (h *Handlers) TokenRoll(c *fiber.Ctx) error {
+	grace, err := integrations.ParseGrace(c.FormValue("expires_old_in"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	ctx, actor := c.UserContext(), Actor(c)
+	plain, tok, err := h.Access.RollToken(ctx, actor, c.Params("id"), grace)
+	if err != nil {
+		return uiError(c, err)
+	}
+	id, err := h.Integrations.CreateReveal(ctx, actor, integrations.RevealPayload{
+		Title: "API token " + tok.Name, Next: "/tokens?team=" + tok.TeamID,
+		Fields: []integrations.RevealField{{Label: "Token", Name: "token", Value: plain}},
+	}, access.Event{Action: access.ActionRevealCreate, TargetType: "api_token", TargetID: tok.ID, TeamID: tok.TeamID, Details: nil})
+	if err != nil {
+		return uiError(c, err)
+	}
+	return redirect(c, "/reveal/"+id)
 }

@@ -48,6 +48,8 @@ type Service struct {
 	Manifests *launchdarkly.ManifestSet
 	// Testers are the "Test connection" checks of Infisical apps.
 	Testers conntest.Registry
+	// keyUse tallies node key verifications between flushes (nodekey.go).
+	keyUse keyUse
 }
 
 // New returns a Service.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -62,6 +63,11 @@ type NodeKey struct {
 	ExpiresAt   *time.Time
 	CreatedAt   time.Time
 	Status      string
+	// LastUsedAt is the last successful verification (to the minute).
+	LastUsedAt *time.Time
+	// RolledTo is the successor of a key rolled with a grace period: this
+	// one keeps verifying until ExpiresAt.
+	RolledTo string
 }
 
 // NodeKeyCreated is a new key with its secret, which exists only here and
@@ -177,7 +183,11 @@ func (nodeKeyProvider) Draft(s *Service, actor sb.Actor, team *db.Team, k *NodeK
 
 func (nodeKeyProvider) Status(r *Record) string { return nodeKeyStatus(r.row) }
 
-func (p nodeKeyProvider) Actions(r *Record) []string { return defaultActions(r, p.Status(r), true) }
+// Actions: a key rolled into a successor cannot be rolled again (roll the
+// successor) but can still be revoked to end its grace at once.
+func (p nodeKeyProvider) Actions(r *Record) []string {
+	return defaultActions(r, p.Status(r), r.row.RolledTo == nil)
+}
 
 // nodeKeyDraft makes a node key's draft with a new key and secret.
 func (s *Service) nodeKeyDraft(nodeID, name string, perms []string, expires *time.Time) (*Draft, error) {
@@ -214,8 +224,11 @@ func NodeKeyOf(r *Record) (NodeKey, bool, error) {
 }
 
 // nodeKeyStatus is a node key's status: active past its expiry is expired.
-func nodeKeyStatus(r *db.IntegrationRow) string {
-	if r.Status == StatusActive && r.ExpiresAt != nil && !time.Now().Before(*r.ExpiresAt) {
+func nodeKeyStatus(r *db.IntegrationRow) string { return nodeKeyStatusAt(r, time.Now()) }
+
+// nodeKeyStatusAt is nodeKeyStatus at now (the service's clock).
+func nodeKeyStatusAt(r *db.IntegrationRow, now time.Time) string {
+	if r.Status == StatusActive && r.ExpiresAt != nil && !now.Before(*r.ExpiresAt) {
 		return StatusExpired
 	}
 	return r.Status
@@ -231,9 +244,12 @@ func nodeKeyFrom(r *db.IntegrationRow) (NodeKey, error) {
 	if a.Permissions == nil {
 		a.Permissions = []string{}
 	}
-	k := NodeKey{ID: r.ID, TeamID: r.TeamID, Name: r.Name, APIKey: a.APIKey, Permissions: a.Permissions, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt, Status: r.Status}
+	k := NodeKey{ID: r.ID, TeamID: r.TeamID, Name: r.Name, APIKey: a.APIKey, Permissions: a.Permissions, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt, Status: r.Status, LastUsedAt: r.LastUsedAt}
 	if r.NodeID != nil {
 		k.NodeID = *r.NodeID
+	}
+	if r.RolledTo != nil {
+		k.RolledTo = *r.RolledTo
 	}
 	k.Status = nodeKeyStatus(r)
 	return k, nil
@@ -258,4 +274,126 @@ func (s *Service) CheckNode(ctx context.Context, actor sb.Actor, nodeID string) 
 		return sb.Internal(err)
 	}
 	return nil
+}
+
+// Verification of node keys by the services of their team.
+
+// errKeyUnverified is the one answer to every failed verification: an
+// unknown key, another team's, revoked, disabled, expired, or a wrong
+// secret all look the same to the caller.
+var errKeyUnverified = sb.Errorf(sb.CodeUnauthorized, "invalid API key or secret")
+
+// keyUse tallies successful verifications per key between flushes, so a
+// busy service costs no write per call; FlushKeyUse adds the tally to the
+// per-key daily counts (a crash loses at most one interval's count, which
+// is statistics, never access).
+type keyUse struct {
+	mu     sync.Mutex
+	counts map[string]int64
+	once   sync.Once
+	dummy  string
+}
+
+// dummyHash is a keyed hash no secret matches, compared against when the
+// key is unknown so that the unknown and the wrong-secret paths do the
+// same work.
+func (s *Service) dummyHash() string {
+	s.keyUse.once.Do(func() {
+		s.keyUse.dummy = s.keys.MAC("node-secret", []byte(secrets.RandomID(32)))
+	})
+	return s.keyUse.dummy
+}
+
+// VerifyNodeKey checks an API key and secret for a service of the actor's
+// team (a team API token; read-only is enough). Malformed values (wrong
+// prefix, length, alphabet or checksum) are refused offline, before any
+// query. Then the key is looked up by its value and the secret's keyed
+// hash compared in constant time, against a dummy hash when the key is
+// unknown, so a wrong secret and an unknown key cost the same. Any failure
+// is the same unauthorized error. A success records the use (last_used_at
+// at most once a minute, the daily count in memory until the next flush).
+func (s *Service) VerifyNodeKey(ctx context.Context, actor sb.Actor, apiKey, secret string) (*NodeKey, error) {
+	if !secrets.CheckToken(NodeKeyPrefix, apiKey) || !secrets.CheckToken(NodeSecretPrefix, secret) {
+		return nil, errKeyUnverified
+	}
+	r, err := s.store.NodeKeyByAPIKey(ctx, ProviderNodeKey, apiKey)
+	found := err == nil
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return nil, sb.Internal(err)
+	}
+	hash := s.dummyHash()
+	if found && r.SecretHash != nil {
+		hash = *r.SecretHash
+	}
+	// Always one keyed-hash comparison (hmac.Equal inside), whatever was found.
+	secretOK := s.keys.VerifyMAC("node-secret", []byte(secret), hash)
+	now := s.Now()
+	if !found || !secretOK || !actor.CanUseTeam(r.TeamID) || nodeKeyStatusAt(r, now) != StatusActive {
+		return nil, errKeyUnverified
+	}
+	k, err := nodeKeyFrom(r)
+	if err != nil {
+		return nil, err
+	}
+	k.Status = StatusActive
+	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) > time.Minute {
+		// Last use is a hint: a failed write does not fail the verification.
+		if _, err := s.store.TouchIntegration(ctx, r.ID, now); err != nil {
+			s.log.WarnContext(ctx, "record key use", "integration_id", r.ID, "err", err)
+		}
+	}
+	s.keyUse.mu.Lock()
+	if s.keyUse.counts == nil {
+		s.keyUse.counts = map[string]int64{}
+	}
+	s.keyUse.counts[r.ID]++
+	s.keyUse.mu.Unlock()
+	return &k, nil
+}
+
+// FlushKeyUse adds the verifications tallied since the last flush to the
+// keys' daily counts. On a failed write the tally is kept for the next.
+func (s *Service) FlushKeyUse(ctx context.Context) error {
+	s.keyUse.mu.Lock()
+	counts := s.keyUse.counts
+	s.keyUse.counts = nil
+	s.keyUse.mu.Unlock()
+	if len(counts) == 0 {
+		return nil
+	}
+	if err := s.store.AddKeyVerifications(ctx, s.Now(), counts); err != nil {
+		s.keyUse.mu.Lock()
+		if s.keyUse.counts == nil {
+			s.keyUse.counts = map[string]int64{}
+		}
+		for id, n := range counts {
+			s.keyUse.counts[id] += n
+		}
+		s.keyUse.mu.Unlock()
+		return sb.Internal(err)
+	}
+	return nil
+}
+
+// KeyVerificationsToday is how many times a key was verified today (UTC),
+// as flushed so far; another team's key is not found.
+func (s *Service) KeyVerificationsToday(ctx context.Context, actor sb.Actor, id string) (int64, error) {
+	r, err := s.get(ctx, actor, id)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.store.KeyVerifications(ctx, r.ID, s.Now())
+	if err != nil {
+		return 0, sb.Internal(err)
+	}
+	return n, nil
+}
+
+// KeyUse is a node key record's last verification and whether it was rolled
+// into a successor, from the record's columns (list rows have no attrs).
+func (r *Record) KeyUse() (lastUsed *time.Time, rolled bool) {
+	if r.row == nil {
+		return nil, false
+	}
+	return r.row.LastUsedAt, r.row.RolledTo != nil
 }

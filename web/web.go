@@ -26,6 +26,7 @@ import (
 	"switchboard/secrets"
 	"switchboard/static"
 	"switchboard/syncs"
+	"switchboard/webhooks"
 )
 
 // Config is what the app needs to serve.
@@ -80,6 +81,11 @@ type App struct {
 	// starts it; tests drive it with RunOnce).
 	Syncs      *syncs.Service
 	SyncEngine *syncs.Engine
+	// KeySweeper ends grace periods and warns of expiries (serve runs it).
+	KeySweeper *integrations.KeySweeper
+	// Webhooks manages endpoints; WebhookDispatcher delivers (serve runs it).
+	Webhooks          *webhooks.Service
+	WebhookDispatcher *webhooks.Dispatcher
 	// Metrics is the app's Prometheus registry and collectors.
 	Metrics *metrics.Metrics
 	// draining is set by Drain: every answer closes its connection and
@@ -141,7 +147,9 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	syncSvc.Connections = appConnections{svc}
 	syncEngine := syncSvc.NewEngine()
 	sessions := session.NewStore(keys, secure, cfg.SessionIdle, cfg.SessionAbsolute)
-	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Syncs: syncSvc, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL, "/")})
+	hooks := webhooks.New(store, keys, log)
+	hooks.Guard.AllowPrivate = cfg.AllowPrivateTargets
+	h := handlers.New(handlers.Deps{Access: acc, Integrations: svc, Syncs: syncSvc, Webhooks: hooks, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL, "/")})
 
 	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
@@ -187,6 +195,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	// answer carries a one-time secret.
 	nodeAPI := app.Group("/api/v1/integrations", m.apiAuth(handlers.NodeAPIError, false))
 	nodeAPI.Post("/", idem.guard(handlers.NodeAPIError, true), h.APINodeKeyCreate)
+	nodeAPI.Post("/verify", h.APINodeKeyVerify)
 	nodeAPI.Get("/", h.APINodeKeyList)
 	nodeAPI.Get("/:id", h.APINodeKeyShow)
 	nodeAPI.Delete("/:id", h.APINodeKeyDelete)
@@ -334,6 +343,14 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	signedIn.Post("/tokens", h.TokenCreate)
 	signedIn.Get("/tokens/:id/confirm/revoke", h.TokenConfirmRevoke)
 	signedIn.Post("/tokens/:id/revoke", h.TokenRevoke)
+	signedIn.Get("/tokens/:id/confirm/roll", h.TokenConfirmRoll)
+	signedIn.Post("/tokens/:id/roll", h.TokenRoll)
+	// Webhooks: admins every endpoint, support staff their teams'.
+	signedIn.Get("/webhooks", h.WebhooksPage)
+	signedIn.Post("/webhooks", h.WebhookCreate)
+	signedIn.Get("/webhooks/:id", h.WebhookShow)
+	signedIn.Post("/webhooks/:id/enable", h.WebhookEnable)
+	signedIn.Post("/webhooks/:id/deliveries/:event/redeliver", h.WebhookRedeliver)
 	signedIn.Get("/account", h.AccountPage)
 	signedIn.Post("/account/password", h.AccountPassword)
 	signedIn.Post("/sign-out-everywhere", h.SignOutEverywhere)
@@ -363,7 +380,8 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 	for _, r := range app.GetRoutes(false) {
 		met.AddRoutes(r.Path)
 	}
-	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met, draining: draining, Syncs: syncSvc, SyncEngine: syncEngine}
+	return &App{Fiber: app, Access: acc, Services: svc, Sessions: sessions, Metrics: met, draining: draining, Syncs: syncSvc, SyncEngine: syncEngine, KeySweeper: svc.NewKeySweeper(),
+		Webhooks: hooks, WebhookDispatcher: hooks.NewDispatcher()}
 }
 
 // bodyLimit is the largest request body accepted (413 above it).

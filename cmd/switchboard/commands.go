@@ -143,6 +143,8 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			"setup_url", cfg.BaseURL+"/setup/"+app.Access.SetupToken())
 	}
 	go purgeReveals(ctx, store, log)
+	go app.KeySweeper.Run(ctx)
+	go app.WebhookDispatcher.Run(ctx)
 	if cfg.SecretSyncs {
 		app.SyncEngine.Interval = cfg.SyncInterval
 		go app.SyncEngine.Run(ctx)
