@@ -14,7 +14,8 @@ type Sealed struct {
 	KeyID      string `db:"key_id"`
 	Ciphertext []byte `db:"ciphertext"`
 	// AAD is the additional data the value is sealed with, for the tables
-	// whose rows spell it themselves (team secrets, integration auths);
+	// whose rows spell it themselves (team secrets, integration auths, kept
+	// idempotent answers, webhook signing secrets, TOTP secrets);
 	// empty for integrations and reveals, whose AAD the domain knows.
 	AAD string `db:"aad"`
 }
@@ -37,7 +38,13 @@ func (d *DB) SealedNotUnder(ctx context.Context, keyID string) ([]Sealed, error)
 		FROM integration_auths WHERE secret_ciphertext IS NOT NULL AND secret_key_id <> ?
 		UNION ALL
 		SELECT 'idempotency_keys' AS tbl, CAST(id AS TEXT) AS id, key_id, body AS ciphertext, 'idempotency:' || CAST(id AS TEXT) AS aad
-		FROM idempotency_keys WHERE body IS NOT NULL AND key_id <> ?`), keyID, keyID, keyID, keyID, keyID)
+		FROM idempotency_keys WHERE body IS NOT NULL AND key_id <> ?
+		UNION ALL
+		SELECT 'webhook_endpoints' AS tbl, CAST(id AS TEXT) AS id, secret_key_id AS key_id, secret_ciphertext AS ciphertext, 'webhook:' || CAST(id AS TEXT) AS aad
+		FROM webhook_endpoints WHERE secret_key_id <> ?
+		UNION ALL
+		SELECT 'user_totp' AS tbl, CAST(user_id AS TEXT) AS id, key_id, ciphertext, 'totp:' || CAST(user_id AS TEXT) AS aad
+		FROM user_totp WHERE key_id <> ?`), keyID, keyID, keyID, keyID, keyID, keyID, keyID)
 	if err != nil {
 		return nil, fmt.Errorf("db: list sealed values: %w", err)
 	}
@@ -59,6 +66,10 @@ func (d *DB) Reseal(ctx context.Context, old Sealed, keyID string, ciphertext []
 		query = `UPDATE integration_auths SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ? AND secret_key_id = ? AND secret_ciphertext IS NOT NULL`
 	case "idempotency_keys":
 		query = `UPDATE idempotency_keys SET key_id = ?, body = ? WHERE id = ? AND key_id = ? AND body IS NOT NULL`
+	case "webhook_endpoints":
+		query = `UPDATE webhook_endpoints SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ? AND secret_key_id = ?`
+	case "user_totp":
+		query = `UPDATE user_totp SET key_id = ?, ciphertext = ? WHERE user_id = ? AND key_id = ?`
 	default:
 		return false, fmt.Errorf("db: reseal: unknown table %q", old.Table)
 	}
