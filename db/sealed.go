@@ -34,7 +34,10 @@ func (d *DB) SealedNotUnder(ctx context.Context, keyID string) ([]Sealed, error)
 		FROM team_secrets WHERE value_key_id <> ?
 		UNION ALL
 		SELECT 'integration_auths' AS tbl, CAST(id AS TEXT) AS id, secret_key_id AS key_id, secret_ciphertext AS ciphertext, 'integration_auth:' || CAST(id AS TEXT) AS aad
-		FROM integration_auths WHERE secret_ciphertext IS NOT NULL AND secret_key_id <> ?`), keyID, keyID, keyID, keyID)
+		FROM integration_auths WHERE secret_ciphertext IS NOT NULL AND secret_key_id <> ?
+		UNION ALL
+		SELECT 'form_drafts' AS tbl, id, key_id, payload AS ciphertext, 'form_draft:' || id AS aad
+		FROM form_drafts WHERE key_id <> ?`), keyID, keyID, keyID, keyID, keyID)
 	if err != nil {
 		return nil, fmt.Errorf("db: list sealed values: %w", err)
 	}
@@ -54,6 +57,8 @@ func (d *DB) Reseal(ctx context.Context, old Sealed, keyID string, ciphertext []
 		query = `UPDATE team_secrets SET value_key_id = ?, value_ciphertext = ? WHERE id = ? AND value_key_id = ?`
 	case "integration_auths":
 		query = `UPDATE integration_auths SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ? AND secret_key_id = ? AND secret_ciphertext IS NOT NULL`
+	case "form_drafts":
+		query = `UPDATE form_drafts SET key_id = ?, payload = ? WHERE id = ? AND key_id = ?`
 	default:
 		return false, fmt.Errorf("db: reseal: unknown table %q", old.Table)
 	}
