@@ -7,6 +7,7 @@ package web_test
 // LaunchDarkly secret config value (the Datadog API key).
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -123,5 +124,50 @@ func TestFormDraft_LaunchDarklyKeepsSecretValue(t *testing.T) {
 			t.Errorf("the reveal does not carry the API key typed before the refused save")
 		}
 		htNoSecretAnywhere(t, env, secret)
+	})
+}
+
+// deleteForm is the form a delete confirmation posts: the integration's
+// name, typed to confirm.
+func deleteForm(t *testing.T, env *webtest.Env, id string) url.Values {
+	t.Helper()
+	r, err := env.Store.IntegrationByID(context.Background(), id)
+	if err != nil {
+		t.Fatalf("read integration %s: %v", id, err)
+	}
+	return url.Values{"confirm_name": {r.Name}}
+}
+
+// TestIntegrationDelete_TypedName: the no-JavaScript confirmation page asks
+// for the name, and the server refuses a delete posted without the exact
+// name (a form error, nothing deleted), whatever the browser checked.
+func TestIntegrationDelete_TypedName(t *testing.T) {
+	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
+		team := env.CreateTeam("vaults")
+		c := htSignInAdmin(t, env)
+		id, _ := opRevealed(t, c, opFormCreate(t, c, team.ID, "Prod vault", newOPToken(t).Token))
+		_, page := c.Get("/integrations/" + id + "/confirm/delete")
+		if !htHasTestID(page, "confirm-page") || !htHasTestID(page, "confirm-name") {
+			t.Fatalf("the confirmation page does not ask for the name")
+		}
+		for _, typed := range []string{"", "Prod vaul", "prod vault"} {
+			resp, body := c.Post("/integrations/"+id+"/delete", url.Values{"confirm_name": {typed}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !htHasTestID(body, "error-confirm_name") || !htHasTestID(body, "confirm-page") {
+				t.Errorf("delete with the name typed as %q = %d; want 422 with the error at the name", typed, resp.StatusCode)
+			}
+			if !strings.Contains(body, `aria-invalid="true"`) {
+				t.Errorf("delete with %q: the name field is not marked invalid", typed)
+			}
+			if resp, _ := c.Get("/integrations/" + id); resp.StatusCode != http.StatusOK {
+				t.Fatalf("after a delete with %q the integration is gone (%d)", typed, resp.StatusCode)
+			}
+		}
+		resp, _ := c.Post("/integrations/"+id+"/delete", url.Values{"confirm_name": {"Prod vault"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("delete with the name = %d, want 303", resp.StatusCode)
+		}
+		if resp, _ := c.Get("/integrations/" + id); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("after the delete the page = %d, want 404", resp.StatusCode)
+		}
 	})
 }
