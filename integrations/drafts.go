@@ -82,3 +82,17 @@ func (s *Service) TakeDraft(ctx context.Context, actor sb.Actor, session, form, 
 	}
 	return out, nil
 }
+
+// RevealKind says what reveal id of the actor showed (or would have): one
+// of the Reveal* kinds, RevealIntegration when it is not known. It is for
+// the page of a reveal already gone.
+func (s *Service) RevealKind(ctx context.Context, actor sb.Actor, id string) string {
+	if actor.UserID == "" || len(id) > 64 {
+		return RevealIntegration
+	}
+	r, err := s.store.RevealByID(ctx, id)
+	if err != nil || r.UserID != actor.UserID || r.Kind == "" {
+		return RevealIntegration
+	}
+	return r.Kind
+}

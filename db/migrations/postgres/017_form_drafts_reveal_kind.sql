@@ -14,3 +14,8 @@ CREATE TABLE form_drafts (
     created_at   timestamptz NOT NULL
 );
 CREATE INDEX form_drafts_expires ON form_drafts (expires_at);
+
+-- What a reveal shows (an integration's secrets, an API token, a
+-- set-password link), kept after its payload is gone so that the page of a
+-- second visit says the right thing.
+ALTER TABLE reveals ADD COLUMN kind text NOT NULL DEFAULT 'integration';
