@@ -40,6 +40,15 @@
   var root = document.documentElement;
   root.classList.add('js');
 
+  // A reveal's no-JavaScript copy of a masked secret is not needed once the
+  // Show and Copy buttons work.
+  document.addEventListener('DOMContentLoaded', function () {
+    var plain = document.querySelectorAll('[data-reveal-nojs]');
+    for (var i = 0; i < plain.length; i++) {
+      plain[i].parentNode.removeChild(plain[i]);
+    }
+  });
+
   var COPIED_MS = 2000;
 
   function closest(el, selector) {
