@@ -569,8 +569,10 @@ func TestInfisicalForm_CreateReveal(t *testing.T) {
 		if box.Length() != 1 {
 			t.Fatalf("the reveal has %d reveal-password elements, want 1", box.Length())
 		}
-		if v, _ := box.Attr("data-value"); v != ifuPassword {
-			t.Errorf("reveal-password data-value = %s, want the password", redact(v))
+		// The value waits in the no-JavaScript field; app.js moves it into
+		// the box's data-value.
+		if v := doc.Find(`textarea[data-reveal-nojs="#reveal-password"]`).Text(); v != ifuPassword {
+			t.Errorf("the reveal's read-only password field holds %s, want the password", redact(v))
 		}
 		masked, _ := box.Attr("data-masked")
 		if got := strings.TrimSpace(box.Text()); got == "" || got != masked || strings.Contains(got, ifuPassword[:6]) {
