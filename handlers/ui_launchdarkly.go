@@ -265,7 +265,10 @@ func (h *Handlers) ldStatementOp(c *fiber.Ctx, m *integrations.Manifest, d ldDra
 	}
 	h.keepLDSecrets(c, d.values, &f)
 	if len(m.FormVariables) > 0 {
-		f.Notice = "Statements changed; nothing was saved yet. Secret fields are never sent back: those marked as kept are used when you save, type the others again."
+		f.Notice = "Statements changed; nothing was saved yet. Secret fields are never sent back: type them again before saving."
+		if f.Draft != "" {
+			f.Notice = "Statements changed; nothing was saved yet. The secret values you typed are kept on the server (not in this page): leave their fields blank to use them."
+		}
 		if f.Edit {
 			f.Notice = "Statements changed; nothing was saved yet. Secret fields left empty keep their stored values."
 		}
