@@ -18,14 +18,20 @@ type Reveal struct {
 	ExpiresAt     time.Time  `db:"expires_at"`
 	CreatedAt     time.Time  `db:"created_at"`
 	RevealedAt    *time.Time `db:"revealed_at"`
+	// Kind is what the reveal shows ("integration", "api_token",
+	// "set_password_link"); empty is stored as "integration".
+	Kind string `db:"kind"`
 }
 
-const revealCols = `id, user_id, integration_id, key_id, payload, expires_at, created_at, revealed_at`
+const revealCols = `id, user_id, integration_id, key_id, payload, expires_at, created_at, revealed_at, kind`
 
 func (d *DB) insertReveal(ctx context.Context, tx *sqlx.Tx, r *Reveal) error {
 	r.CreatedAt = d.now()
-	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO reveals (`+revealCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		r.ID, r.UserID, r.IntegrationID, r.KeyID, r.Payload, ts(r.ExpiresAt), r.CreatedAt, tsp(r.RevealedAt))
+	if r.Kind == "" {
+		r.Kind = "integration"
+	}
+	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO reveals (`+revealCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		r.ID, r.UserID, r.IntegrationID, r.KeyID, r.Payload, ts(r.ExpiresAt), r.CreatedAt, tsp(r.RevealedAt), r.Kind)
 	if err != nil {
 		return fmt.Errorf("db: insert reveal: %w", mapErr(err))
 	}
@@ -74,7 +80,7 @@ func (d *DB) ClaimReveal(ctx context.Context, id, userID string, audit *AuditEve
 // existed" from "already shown" or "expired".
 func (d *DB) RevealByID(ctx context.Context, id string) (*Reveal, error) {
 	var r Reveal
-	err := d.x.GetContext(ctx, &r, d.q(`SELECT id, user_id, integration_id, key_id, NULL AS payload, expires_at, created_at, revealed_at FROM reveals WHERE id = ?`), id)
+	err := d.x.GetContext(ctx, &r, d.q(`SELECT id, user_id, integration_id, key_id, NULL AS payload, expires_at, created_at, revealed_at, kind FROM reveals WHERE id = ?`), id)
 	if err != nil {
 		return nil, fmt.Errorf("db: reveal by id: %w", mapErr(err))
 	}

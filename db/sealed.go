@@ -44,7 +44,11 @@ func (d *DB) SealedNotUnder(ctx context.Context, keyID string) ([]Sealed, error)
 		FROM webhook_endpoints WHERE secret_key_id <> ?
 		UNION ALL
 		SELECT 'user_totp' AS tbl, CAST(user_id AS TEXT) AS id, key_id, ciphertext, 'totp:' || CAST(user_id AS TEXT) AS aad
-		FROM user_totp WHERE key_id <> ?`), keyID, keyID, keyID, keyID, keyID, keyID, keyID)
+		FROM user_totp WHERE key_id <> ?
+		UNION ALL
+		SELECT 'form_drafts' AS tbl, id, key_id, payload AS ciphertext, 'form_draft:' || id AS aad
+		FROM form_drafts WHERE key_id <> ?`), keyID, keyID, keyID, keyID, keyID, keyID, keyID, keyID)
+
 	if err != nil {
 		return nil, fmt.Errorf("db: list sealed values: %w", err)
 	}
@@ -70,6 +74,8 @@ func (d *DB) Reseal(ctx context.Context, old Sealed, keyID string, ciphertext []
 		query = `UPDATE webhook_endpoints SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ? AND secret_key_id = ?`
 	case "user_totp":
 		query = `UPDATE user_totp SET key_id = ?, ciphertext = ? WHERE user_id = ? AND key_id = ?`
+	case "form_drafts":
+		query = `UPDATE form_drafts SET key_id = ?, payload = ? WHERE id = ? AND key_id = ?`
 	default:
 		return false, fmt.Errorf("db: reseal: unknown table %q", old.Table)
 	}

@@ -112,7 +112,11 @@ func (h *Handlers) NotFound(c *fiber.Ctx) error {
 func fieldErrors(err error) (views.Errors, bool) {
 	var e *sb.Error
 	if errors.As(err, &e) && (e.Code == sb.CodeInvalid || e.Code == sb.CodeConflict) && len(e.Fields) > 0 {
-		return views.Errors(e.Fields), true
+		out := make(views.Errors, len(e.Fields))
+		for k, msg := range e.Fields {
+			out[k] = formWording(msg)
+		}
+		return out, true
 	}
 	return nil, false
 }
@@ -293,3 +297,20 @@ func launchDarklyAPIError(c *fiber.Ctx, err error) error {
 
 // LaunchDarklyAPIError writes err in the LaunchDarkly family's error shape.
 func LaunchDarklyAPIError(c *fiber.Ctx, err error) error { return launchDarklyAPIError(c, err) }
+
+// formWording puts a field message in the forms' one style, shown under
+// the field's label: "is required", "can only contain …". Some families'
+// messages name the field themselves ("Host required", Infisical's "name
+// field can only contain …"), as their JSON APIs must; a form need not.
+func formWording(msg string) string {
+	if rest, ok := strings.CutPrefix(msg, "Required"); ok && (rest == "" || rest[0] == ':') {
+		return "is required" + rest
+	}
+	if head, ok := strings.CutSuffix(msg, " required"); ok && !strings.HasSuffix(head, " is") && !strings.Contains(head, ":") {
+		return "is required"
+	}
+	if _, rest, ok := strings.Cut(msg, " field can only contain "); ok {
+		return "can only contain " + rest
+	}
+	return msg
+}

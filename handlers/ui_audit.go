@@ -43,7 +43,12 @@ func auditQuery(c *fiber.Ctx, withLimit bool) (access.AuditQuery, error) {
 		if s := strings.TrimSpace(c.Query(name)); s != "" {
 			t, ok := parseAuditTime(s)
 			if !ok {
-				v.Add(name, "must be an RFC 3339 time such as 2026-01-02T15:04:05Z")
+				if withLimit {
+					v.Add(name, "must be an RFC 3339 time such as 2026-01-02T15:04:05Z")
+				} else {
+					// The page's date pickers (and a hand-edited URL).
+					v.Add(name, "must be a date and time, such as 2026-01-02 15:04 (UTC): pick one or leave it empty")
+				}
 			}
 			*dst = t
 		}

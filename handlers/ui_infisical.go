@@ -152,6 +152,7 @@ func testResult(summary string, err error) (*views.TestResult, error) {
 // the typed credentials).
 func (h *Handlers) InfisicalCreate(c *fiber.Ctx) error {
 	d := readInfisicalDraft(c)
+	h.restoreDraft(c, d.Values)
 	if d.Values.Get("reload") != "" {
 		// The <noscript> "Show this app's fields": a POST, so that typed
 		// secrets never travel in a URL; nothing is saved.
@@ -159,6 +160,7 @@ func (h *Handlers) InfisicalCreate(c *fiber.Ctx) error {
 		if err != nil {
 			return uiError(c, err)
 		}
+		h.keepConnSecrets(c, d.Values, &f)
 		return page(c, fiber.StatusOK, "New app connection", "integrations", views.InfisicalPage(f), nil)
 	}
 	app, m := catalogueChoice(&d)
@@ -188,6 +190,7 @@ func (h *Handlers) InfisicalCreate(c *fiber.Ctx) error {
 			return uiError(c, merr)
 		}
 		f.Alert = "Nothing was saved: fix the fields marked below."
+		h.keepConnSecrets(c, d.Values, &f)
 		return page(c, fiber.StatusUnprocessableEntity, "New app connection", "integrations", views.InfisicalPage(f), views.InfisicalFormFragment(f))
 	}
 	return redirect(c, "/reveal/"+created.RevealID)
@@ -207,13 +210,15 @@ func (h *Handlers) renderInfisicalTest(c *fiber.Ctx, d infisicalDraft, summary s
 		errs = fe
 		res = &views.TestResult{OK: false, Message: "Fix the fields marked below, then test again."}
 	}
-	if isHTMX(c) && errs == nil {
-		c.Vary("HX-Request")
-		return render(c, fiber.StatusOK, views.TestResultBox(*res))
-	}
 	f, merr := model(errs)
 	if merr != nil {
 		return uiError(c, merr)
+	}
+	// The test used the kept secrets (the draft is taken): keep them again.
+	h.keepConnSecrets(c, d.Values, &f)
+	if isHTMX(c) && errs == nil {
+		c.Vary("HX-Request")
+		return render(c, fiber.StatusOK, views.TestResultWithDraft(*res, f.Draft))
 	}
 	f.Test = res
 	status := fiber.StatusOK

@@ -46,6 +46,7 @@ func (h *Handlers) infisicalEdit(c *fiber.Ctx, conn *integrations.AppConnection)
 func (h *Handlers) infisicalUpdate(c *fiber.Ctx, conn *integrations.AppConnection) error {
 	ctx, actor := c.UserContext(), Actor(c)
 	d := readInfisicalDraft(c)
+	h.restoreDraft(c, d.Values)
 	app, _ := integrations.InfisicalAppBySlug(conn.App)
 	m, _ := app.Method(conn.Method)
 	creds := m.FormCredentials(d.Values, "credentials.")
@@ -70,6 +71,7 @@ func (h *Handlers) infisicalUpdate(c *fiber.Ctx, conn *integrations.AppConnectio
 			return uiError(c, merr)
 		}
 		f.Alert = "Nothing was saved: fix the fields marked below."
+		h.keepConnSecrets(c, d.Values, &f)
 		return page(c, fiber.StatusUnprocessableEntity, "Edit "+conn.Name, "integrations", views.InfisicalPage(f), nil)
 	}
 	msg := "Saved. The stored credentials did not change."

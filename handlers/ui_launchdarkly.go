@@ -71,6 +71,10 @@ func (h *Handlers) readLDDraft(c *fiber.Ctx) (ldDraft, error) {
 	if c.Method() == fiber.MethodGet {
 		d.body.IntegrationKey = c.Query("integrationKey")
 		d.fresh = true
+	} else if !(d.body.Op != "" && isHTMX(c)) {
+		// An htmx statement change swaps only the statements, so it
+		// leaves the form's draft alone.
+		h.restoreDraft(c, d.values)
 	}
 	return d, nil
 }
@@ -260,8 +264,12 @@ func (h *Handlers) ldStatementOp(c *fiber.Ctx, m *launchdarkly.Manifest, d ldDra
 		c.Vary("HX-Request")
 		return render(c, fiber.StatusOK, views.LDStatements(f))
 	}
+	h.keepLDSecrets(c, d.values, &f)
 	if len(m.FormVariables) > 0 {
 		f.Notice = "Statements changed; nothing was saved yet. Secret fields are never sent back: type them again before saving."
+		if f.Draft != "" {
+			f.Notice = "Statements changed; nothing was saved yet. The secret values you typed are kept on the server (not in this page): leave their fields blank to use them."
+		}
 		if f.Edit {
 			f.Notice = "Statements changed; nothing was saved yet. Secret fields left empty keep their stored values."
 		}
@@ -281,6 +289,7 @@ func (h *Handlers) renderLDInvalid(c *fiber.Ctx, d ldDraft, err error) error {
 	if merr != nil {
 		return uiError(c, merr)
 	}
+	h.keepLDSecrets(c, d.values, &f)
 	f.Alert = "Nothing was saved: fix the fields marked below."
 	if other := unplacedErrors(f, errs); other != "" {
 		f.Alert = "Nothing was saved: " + other

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
 	"switchboard/integrations"
@@ -106,9 +108,28 @@ func (h *Handlers) IntegrationRotate(c *fiber.Ctx) error {
 	return redirect(c, "/reveal/"+created.RevealID)
 }
 
-// IntegrationDelete deletes an integration and its secrets.
+// IntegrationDelete deletes an integration and its secrets, once the
+// integration's name was typed to confirm (checked here too, not only by
+// the browser's pattern: a form posted without it deletes nothing).
 func (h *Handlers) IntegrationDelete(c *fiber.Ctx) error {
-	r, err := h.Integrations.Delete(c.UserContext(), Actor(c), c.Params("id"))
+	ctx, actor := c.UserContext(), Actor(c)
+	cur, err := h.Integrations.Get(ctx, actor, c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	if strings.TrimSpace(c.FormValue("confirm_name")) != cur.Name {
+		v, ok := confirmView(c, cur, integrations.ActionDelete)
+		if !ok {
+			return uiError(c, sb.Errorf(sb.CodeConflict, "this integration cannot be deleted"))
+		}
+		msg := "is required: type the name exactly as shown"
+		if c.FormValue("confirm_name") != "" {
+			msg = "does not match: type the name exactly as shown"
+		}
+		v.Errors = views.Errors{"confirm_name": "The name " + msg}
+		return page(c, fiber.StatusUnprocessableEntity, v.Title, "integrations", views.ConfirmPage(v), nil)
+	}
+	r, err := h.Integrations.Delete(ctx, actor, cur.ID)
 	if err != nil {
 		return uiError(c, err)
 	}

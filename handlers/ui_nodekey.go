@@ -66,6 +66,11 @@ func (h *Handlers) nodeKeyModel(c *fiber.Ctx, f nodeKeyForm, errs views.Errors) 
 		for _, n := range nodes {
 			m.Nodes = append(m.Nodes, views.Option{Value: n.ID, Label: n.Name})
 		}
+		// Nodes that already have a key in use are marked: a new key would
+		// be refused, the way on is to rotate that key.
+		if m.InUse, err = h.Integrations.NodeKeysInUse(c.UserContext(), actor, m.TeamID); err != nil {
+			return m, err
+		}
 	}
 	for _, p := range integrations.Permissions {
 		m.Permissions = append(m.Permissions, views.PermissionOption{Name: p.Name, Description: p.Description, Checked: slices.Contains(f.Permissions, p.Name)})
@@ -117,11 +122,16 @@ func (h *Handlers) NodeKeyCreate(c *fiber.Ctx) error {
 	}
 	expires, ok := parseFormTime(f.ExpiresAt)
 	in := integrations.NodeKeyInput{TeamID: f.TeamID, NodeID: f.NodeID, Name: f.Name, Permissions: f.Permissions, ExpiresAt: expires}
-	var refused error
+	// What only the form can get wrong (no team, an unreadable date) is
+	// reported with every other failing field, as the API does.
+	formErrs := sb.Validation{}
 	if !ok {
-		// The unreadable date is reported with every other failing field, as the API does.
-		refused = sb.Validation{"expires_at": "must be a date and time like 2026-12-31T23:59"}.Err()
+		formErrs.Add("expires_at", "must be a date and time like 2026-12-31 23:59, or left empty")
 	}
+	if strings.TrimSpace(f.TeamID) == "" {
+		formErrs.Add("team_id", "is required")
+	}
+	refused := formErrs.Err()
 	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &in, refused)
 	if err != nil {
 		errs, ok := fieldErrors(err)
@@ -133,6 +143,10 @@ func (h *Handlers) NodeKeyCreate(c *fiber.Ctx) error {
 		}
 		if _, bad := errs["team_id"]; bad {
 			f.TeamID = ""
+			if f.NodeID == "" {
+				// No team, so no node to choose yet: the team is the field to fix.
+				delete(errs, "node_id")
+			}
 		}
 		m, merr := h.nodeKeyModel(c, f, errs)
 		if merr != nil {

@@ -71,7 +71,9 @@ func (h *Handlers) OnePasswordNew(c *fiber.Ctx) error {
 // OnePasswordCreate stores the token and sends the browser to its reveal.
 func (h *Handlers) OnePasswordCreate(c *fiber.Ctx) error {
 	var f onePasswordForm
-	if err := h.decodeForm(c, &f); err != nil {
+	v := formValues(c)
+	h.restoreDraft(c, v)
+	if err := h.forms.Decode(&f, v); err != nil {
 		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
 	}
 	created, err := h.Integrations.Create(c.UserContext(), Actor(c), &integrations.OnePasswordInput{TeamID: f.TeamID, Name: f.Name, Token: f.Token}, nil)
@@ -80,8 +82,10 @@ func (h *Handlers) OnePasswordCreate(c *fiber.Ctx) error {
 		if !ok {
 			return uiError(c, err)
 		}
-		// The token is never sent back to the browser, not even on an error.
-		return h.renderOnePassword(c, fiber.StatusUnprocessableEntity, views.OnePasswordForm{TeamID: f.TeamID, Name: f.Name, Errors: errs, Alert: "Nothing was saved: fix the fields marked below."})
+		// The token is never sent back to the browser, not even on an
+		// error; a valid one is kept sealed for the retry.
+		draft, kept := h.keepDraft(c, v, []string{"token"}, errs)
+		return h.renderOnePassword(c, fiber.StatusUnprocessableEntity, views.OnePasswordForm{TeamID: f.TeamID, Name: f.Name, Errors: errs, Alert: "Nothing was saved: fix the fields marked below.", Draft: draft, TokenKept: kept["token"]})
 	}
 	return redirect(c, "/reveal/"+created.RevealID)
 }
@@ -121,7 +125,9 @@ func (onePasswordPages) update(h *Handlers, c *fiber.Ctx, r *integrations.Record
 		return uiError(c, err)
 	}
 	var f onePasswordForm
-	if err := h.decodeForm(c, &f); err != nil {
+	v := formValues(c)
+	h.restoreDraft(c, v)
+	if err := h.forms.Decode(&f, v); err != nil {
 		return uiError(c, sb.Errorf(sb.CodeInvalid, "the form could not be read"))
 	}
 	updated, err := h.Integrations.UpdateOnePassword(c.UserContext(), Actor(c), r.ID, integrations.OnePasswordInput{Name: f.Name, Token: f.Token})
@@ -130,7 +136,8 @@ func (onePasswordPages) update(h *Handlers, c *fiber.Ctx, r *integrations.Record
 		if !ok {
 			return uiError(c, err)
 		}
-		return h.renderOnePassword(c, fiber.StatusUnprocessableEntity, views.OnePasswordForm{Edit: true, ID: r.ID, TeamName: r.TeamName, Name: f.Name, Fingerprint: op.Fingerprint, Errors: errs, Alert: "Nothing was saved: fix the fields marked below."})
+		draft, kept := h.keepDraft(c, v, []string{"token"}, errs)
+		return h.renderOnePassword(c, fiber.StatusUnprocessableEntity, views.OnePasswordForm{Edit: true, ID: r.ID, TeamName: r.TeamName, Name: f.Name, Fingerprint: op.Fingerprint, Errors: errs, Alert: "Nothing was saved: fix the fields marked below.", Draft: draft, TokenKept: kept["token"]})
 	}
 	msg := "Saved. The stored token was kept."
 	if updated.Version != r.Version {

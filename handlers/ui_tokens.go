@@ -81,7 +81,7 @@ func (h *Handlers) TokenCreate(c *fiber.Ctx) error {
 	}
 	next := "/tokens?team=" + tok.TeamID
 	id, err := h.Integrations.CreateReveal(ctx, actor, integrations.RevealPayload{
-		Title: "API token " + tok.Name, Next: next,
+		Title: "API token " + tok.Name, Next: next, Kind: integrations.RevealAPIToken,
 		Fields: []integrations.RevealField{{Label: "Token", Name: "token", Value: plain}},
 	}, access.Event{Action: access.ActionRevealCreate, TargetType: "api_token", TargetID: tok.ID, TeamID: tok.TeamID, Details: nil})
 	if err != nil {

@@ -83,7 +83,7 @@ func (h *Handlers) revealPasswordLink(c *fiber.Ctx, actor sb.Actor, title, userI
 		base = c.BaseURL()
 	}
 	id, err := h.Integrations.CreateReveal(c.UserContext(), actor, integrations.RevealPayload{
-		Title: title, Next: "/users/" + userID,
+		Title: title, Next: "/users/" + userID, Kind: integrations.RevealSetPasswordLink,
 		Fields: []integrations.RevealField{{Label: "Set-password link (send it to the user; it works once, for 72 hours)", Name: "link", Value: base + "/set-password/" + token}},
 	}, access.Event{Action: access.ActionRevealCreate, TargetType: "user", TargetID: userID, Details: map[string]any{"what": "set-password link"}})
 	if err != nil {

@@ -189,7 +189,17 @@ type RevealPayload struct {
 	Fields        []RevealField `json:"fields"`
 	// Next is where the page's "Done" button leads.
 	Next string `json:"next"`
+	// Kind is what is shown (RevealIntegration when empty); it outlives
+	// the payload, so a second visit is told what it was.
+	Kind string `json:"kind,omitempty"`
 }
+
+// The kinds of reveal.
+const (
+	RevealIntegration     = "integration"
+	RevealAPIToken        = "api_token"
+	RevealSetPasswordLink = "set_password_link"
+)
 
 func revealAAD(id string) []byte { return []byte("reveal:" + id) }
 
@@ -205,7 +215,11 @@ func (s *Service) NewReveal(userID string, integrationID *string, p RevealPayloa
 	if err != nil {
 		return nil, err
 	}
-	return &db.Reveal{ID: id, UserID: userID, IntegrationID: integrationID, KeyID: &keyID, Payload: ct, ExpiresAt: s.Now().Add(RevealTTL)}, nil
+	kind := p.Kind
+	if kind == "" {
+		kind = RevealIntegration
+	}
+	return &db.Reveal{ID: id, UserID: userID, IntegrationID: integrationID, KeyID: &keyID, Payload: ct, ExpiresAt: s.Now().Add(RevealTTL), Kind: kind}, nil
 }
 
 // CreateReveal stores a reveal that belongs to no integration row (an API

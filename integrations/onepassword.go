@@ -3,6 +3,7 @@ package integrations
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -239,6 +240,11 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 	if r.Name != in.Name {
 		changed = append(changed, "name")
 	}
+	if in.Token != "" && s.sameOnePasswordToken(&r.Integration, in.Token) {
+		// The stored token pasted again: nothing to replace, no new
+		// version, no rotation in the audit log.
+		in.Token = ""
+	}
 	if in.Token != "" {
 		fp := secrets.Fingerprint(in.Token)
 		attrs, err := json.Marshal(onePasswordAttrs{SignInAddress: addr, Fingerprint: fp})
@@ -261,4 +267,14 @@ func (s *Service) UpdateOnePassword(ctx context.Context, actor sb.Actor, id stri
 		return nil, sb.Internal(err)
 	}
 	return recordOf(&db.IntegrationRow{Integration: row, TeamName: r.TeamName, TeamSlug: r.TeamSlug, CreatedBy: r.CreatedBy}), nil
+}
+
+// sameOnePasswordToken reports whether token is the one stored on row
+// (compared in constant time with the opened secret).
+func (s *Service) sameOnePasswordToken(row *db.Integration, token string) bool {
+	var cur onePasswordSecret
+	if err := s.OpenCredentials(row, &cur); err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(cur.ServiceAccount), []byte(token)) == 1
 }

@@ -270,7 +270,10 @@ func mxRows() []mxRow {
 		{"POST", "/integrations/:id/disable", on((*mxFix).launchDarkly, "/integrations/{}/disable"), uiAction},
 		{"POST", "/integrations/:id/enable", on((*mxFix).onePassword, "/integrations/{}/enable"), uiAction},
 		{"POST", "/integrations/:id/rotate", on((*mxFix).nodeKey, "/integrations/{}/rotate"), uiAction},
-		{"POST", "/integrations/:id/delete", on((*mxFix).infisical, "/integrations/{}/delete"), uiAction},
+		{"POST", "/integrations/:id/delete", func(f *mxFix, role string) mxReq {
+			id := f.infisical(role)
+			return mxReq{path: "/integrations/" + id + "/delete", form: deleteForm(f.t, f.env, id)}
+		}, uiAction},
 		{"GET", "/reveal/:id", func(f *mxFix, role string) mxReq { return mxReq{path: "/reveal/" + f.reveal(role)} }, uiObject},
 		{"GET", "/audit", at("/audit"), uiPage},
 		{"GET", "/audit/export.csv", at("/audit/export.csv"), uiPage},

@@ -146,7 +146,7 @@ func TestAudit_EveryActionOnceNoSecret(t *testing.T) {
 		})
 		step("integration.revoke", func() { admin.Post("/integrations/"+ids[integrations.ProviderNodeKey]+"/revoke", nil) })
 		for _, id := range ids {
-			step("integration.delete", func() { admin.Post("/integrations/"+id+"/delete", nil) })
+			step("integration.delete", func() { admin.Post("/integrations/"+id+"/delete", deleteForm(t, env, id)) })
 		}
 		// A reveal shown from the browser.
 		step("reveal.show", func() {

@@ -139,7 +139,7 @@ func TestLifecycleUI_EveryProvider(t *testing.T) {
 					t.Errorf("after enable: status %s, %d enable rows", got, lcAuditCount(t, env, "integration.enable", id))
 				}
 				// Delete: gone, one audit row.
-				resp, _ = c.Post(detail+"/delete", nil)
+				resp, _ = c.Post(detail+"/delete", deleteForm(t, env, id))
 				if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/integrations" {
 					t.Fatalf("delete = %d %s", resp.StatusCode, resp.Header.Get("Location"))
 				}

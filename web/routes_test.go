@@ -808,8 +808,9 @@ func TestNodeKeyForm_Post(t *testing.T) {
 				[]string{"name"}, strings.Repeat("n", 256), nil, ""},
 			{"no node", url.Values{"team_id": {a.ID}, "node_id": {""}, "name": {"Key <one>"}, "expires_at": {"2099-12-31T23:59"}},
 				[]string{"node_id"}, "Key <one>", nil, "2099-12-31T23:59"},
+			// The Team is the field to fix first (issue 13): flagged there, not on the node.
 			{"no team no node", url.Values{"name": {"Key"}},
-				[]string{"node_id"}, "Key", nil, ""},
+				[]string{"team_id"}, "Key", nil, ""},
 			{"unknown permission", url.Values{"team_id": {a.ID}, "node_id": {a1.ID}, "name": {"Key"}, "permissions": {"payments.read", "payments.steal"}},
 				[]string{"permissions"}, "Key", []string{"payments.read"}, ""},
 			{"expiry in the past", url.Values{"team_id": {a.ID}, "node_id": {a1.ID}, "name": {"Key"}, "expires_at": {"2020-01-01T00:00"}},

@@ -445,18 +445,20 @@ func TestInfisicalForm_PostErrors(t *testing.T) {
 			wantFields []string
 			wantText   map[string]string
 		}{
+			// The form's one wording ("is required", "can only contain …"),
+			// where the JSON API keeps Infisical's own messages.
 			{"bad slug name", admin, with(good, "name", "Bad Name"), []string{"name"},
-				map[string]string{"name": "name field can only contain lowercase letters, numbers, and hyphens"}},
+				map[string]string{"name": "can only contain lowercase letters, numbers, and hyphens"}},
 			{"name of 65", admin, with(good, "name", strings.Repeat("a", 65)), []string{"name"}, map[string]string{"name": "at most 64"}},
-			{"missing host", admin, with(good, "credentials.host", " "), []string{"credentials.host"}, map[string]string{"credentials.host": "Host required"}},
+			{"missing host", admin, with(good, "credentials.host", " "), []string{"credentials.host"}, map[string]string{"credentials.host": "is required"}},
 			{"port out of range", admin, with(good, "credentials.port", "70000"), []string{"credentials.port"}, map[string]string{"credentials.port": "between 1 and 65535"}},
 			{"port not a number", admin, with(good, "credentials.port", "abc"), []string{"credentials.port"}, map[string]string{"credentials.port": "Expected number"}},
-			{"empty password", admin, with(good, "credentials.password", ""), []string{"credentials.password"}, map[string]string{"credentials.password": "Password required"}},
+			{"empty password", admin, with(good, "credentials.password", ""), []string{"credentials.password"}, map[string]string{"credentials.password": "is required"}},
 			{"description of 257", admin, with(good, "description", strings.Repeat("d", 257)), []string{"description"}, map[string]string{"description": "256"}},
 			{"several at once", admin, with(good, "name", "Bad Name", "credentials.database", "", "credentials.username", ""),
 				[]string{"credentials.database", "credentials.username", "name"},
-				map[string]string{"credentials.database": "Database required", "credentials.username": "Username required"}},
-			{"no team (admin of two)", admin, with(good, "team_id", ""), []string{"projectId"}, map[string]string{"projectId": "Required"}},
+				map[string]string{"credentials.database": "is required", "credentials.username": "is required"}},
+			{"no team (admin of two)", admin, with(good, "team_id", ""), []string{"projectId"}, map[string]string{"projectId": "is required"}},
 			{"another team", support, with(good, "team_id", b.ID), []string{"projectId"}, map[string]string{"projectId": "team"}},
 		}
 		for _, tc := range tests {
@@ -567,8 +569,10 @@ func TestInfisicalForm_CreateReveal(t *testing.T) {
 		if box.Length() != 1 {
 			t.Fatalf("the reveal has %d reveal-password elements, want 1", box.Length())
 		}
-		if v, _ := box.Attr("data-value"); v != ifuPassword {
-			t.Errorf("reveal-password data-value = %s, want the password", redact(v))
+		// The value waits in the no-JavaScript field; app.js moves it into
+		// the box's data-value.
+		if v := doc.Find(`textarea[data-reveal-nojs="#reveal-password"]`).Text(); v != ifuPassword {
+			t.Errorf("the reveal's read-only password field holds %s, want the password", redact(v))
 		}
 		masked, _ := box.Attr("data-masked")
 		if got := strings.TrimSpace(box.Text()); got == "" || got != masked || strings.Contains(got, ifuPassword[:6]) {

@@ -38,6 +38,25 @@
   var root = document.documentElement;
   root.classList.add('js');
 
+  // A reveal carries a masked secret once, in a read-only field for use
+  // without JavaScript; with it, the value moves into the masked box's
+  // data-value (read by Show and Copy) and the field goes.
+  function adoptRevealValues() {
+    var plain = document.querySelectorAll('textarea[data-reveal-nojs]');
+    for (var i = 0; i < plain.length; i++) {
+      var box = document.querySelector(plain[i].getAttribute('data-reveal-nojs'));
+      if (box) {
+        box.setAttribute('data-value', plain[i].value);
+      }
+      plain[i].parentNode.removeChild(plain[i]);
+    }
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', adoptRevealValues);
+  } else {
+    adoptRevealValues();
+  }
+
   var COPIED_MS = 2000;
 
   function closest(el, selector) {
