@@ -20,7 +20,7 @@ func (h *Handlers) renderNodes(c *fiber.Ctx, status int, teamID string, v views.
 	if err != nil {
 		return uiError(c, err)
 	}
-	v.CSRF, v.Teams = csrf(c), opts
+	v.CSRF, v.Teams, v.Admin = csrf(c), opts, actor.IsAdmin()
 	t, err := pickTeam(opts, teamID)
 	if err != nil {
 		return uiError(c, err)

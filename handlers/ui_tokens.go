@@ -21,7 +21,7 @@ func (h *Handlers) renderTokens(c *fiber.Ctx, status int, teamID string, v views
 	if err != nil {
 		return uiError(c, err)
 	}
-	v.CSRF, v.Teams = csrf(c), opts
+	v.CSRF, v.Teams, v.Admin = csrf(c), opts, actor.IsAdmin()
 	for _, e := range access.TokenExpiries {
 		v.Expiries = append(v.Expiries, views.Option{Value: e.Value, Label: e.Label})
 	}
