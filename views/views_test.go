@@ -105,8 +105,20 @@ func TestReveal(t *testing.T) {
 	if masked.Text() != "••••••••••••" {
 		t.Errorf("masked value text = %q, want it masked", masked.Text())
 	}
-	if v, _ := masked.Attr("data-value"); v != "ops_secret" {
-		t.Errorf("masked value not available to the show toggle")
+	// The secret is in the page once: in the read-only no-JavaScript field
+	// that app.js moves into the masked box for Show and Copy.
+	nojs := doc.Find(`[data-testid="reveal-nojs-token"]`)
+	if nojs.Text() != "ops_secret" {
+		t.Errorf("no-JS field = %q, want the secret to select", nojs.Text())
+	}
+	if _, ro := nojs.Attr("readonly"); !ro {
+		t.Errorf("no-JS field is not read-only")
+	}
+	if target, _ := nojs.Attr("data-reveal-nojs"); target != "#reveal-token" {
+		t.Errorf("no-JS field points app.js at %q, want #reveal-token", target)
+	}
+	if html, _ := doc.Html(); strings.Count(html, "ops_secret") != 1 {
+		t.Errorf("the secret is in the page %d times, want once", strings.Count(html, "ops_secret"))
 	}
 	if doc.Find(`[data-testid="copy-api_key"]`).Length() != 1 || doc.Find(`[data-testid="reveal-warning"]`).Length() != 1 {
 		t.Errorf("copy button or warning missing")

@@ -472,5 +472,9 @@ func seedConsole(t *testing.T, env *webtest.Env) []consolePage {
 		{name: "user", path: "/users/" + member.ID},
 		{name: "user-confirm-disable", path: "/users/" + member.ID + "/confirm/disable"},
 		{name: "token-confirm-revoke", path: "/tokens/" + tokens[0].ID + "/confirm/revoke"},
+		{name: "secrets", path: "/secrets?team=" + team.ID},
+		{name: "secret-syncs", path: "/secret-syncs?team=" + team.ID},
+		{name: "secret-sync-new", path: "/secret-syncs/new?team=" + team.ID},
+		{name: "webhooks", path: "/webhooks"},
 	}
 }
