@@ -73,6 +73,8 @@ const (
 	ActionIntegrationExpiring  Action = "integration.expiring"
 	ActionWebhookCreate        Action = "webhook.create"
 	ActionWebhookEnable        Action = "webhook.enable"
+	ActionWebhookDisable       Action = "webhook.disable"
+	ActionWebhookDelete        Action = "webhook.delete"
 )
 
 // AuditActions lists every action Switchboard audits, for the audit page's
@@ -87,7 +89,7 @@ var AuditActions = []Action{
 	ActionUserTwoFactorEnable, ActionUserTwoFactor, ActionUserTwoFactorFailed, ActionSettingsTwoFactor,
 	ActionSecretCreate, ActionSecretUpdate, ActionSecretDelete, ActionSecretImport, ActionSecretEnvCreate, ActionSecretEnvUpdate, ActionSecretEnvDelete, ActionSecretFolderCreate, ActionIntegrationAuthCreate, ActionIntegrationAuthDelete, ActionSecretIntegrationCreate, ActionSecretIntegrationUpdate, ActionSecretIntegrationEnable, ActionSecretIntegrationDisable, ActionSecretIntegrationSync, ActionSecretIntegrationDelete, ActionSecretSyncRun,
 	ActionTokenRoll, ActionTokenRollEnded, ActionTokenExpiring, ActionIntegrationRollEnded, ActionIntegrationExpiring,
-	ActionWebhookCreate, ActionWebhookEnable,
+	ActionWebhookCreate, ActionWebhookEnable, ActionWebhookDisable, ActionWebhookDelete,
 }
 
 // Event is what an audit row says beyond who did it: the action, its

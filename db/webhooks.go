@@ -243,3 +243,23 @@ func (d *DB) SetWebhookEnabled(ctx context.Context, id string, enabled bool, aud
 		return d.insertAudit(ctx, tx, audit)
 	})
 }
+
+// DeleteWebhookEndpoint deletes an endpoint and its deliveries, with its
+// audit row (whose own deliveries to other endpoints are queued as usual).
+func (d *DB) DeleteWebhookEndpoint(ctx context.Context, id string, audit *AuditEvent) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, d.q(`DELETE FROM webhook_deliveries WHERE endpoint_id = ?`), id); err != nil {
+			return fmt.Errorf("db: delete webhook deliveries: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, d.q(`DELETE FROM webhook_endpoints WHERE id = ?`), id)
+		if err != nil {
+			return fmt.Errorf("db: delete webhook endpoint: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("db: delete webhook endpoint: %w", err)
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return d.insertAudit(ctx, tx, audit)
+	})
+}

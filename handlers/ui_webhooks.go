@@ -124,6 +124,42 @@ func (h *Handlers) WebhookEnable(c *fiber.Ctx) error {
 	return redirect(c, "/webhooks/"+c.Params("id"))
 }
 
+// WebhookDisable stops deliveries to an endpoint until it is enabled again.
+func (h *Handlers) WebhookDisable(c *fiber.Ctx) error {
+	if err := h.Webhooks.Disable(c.UserContext(), Actor(c), c.Params("id")); err != nil {
+		return uiError(c, err)
+	}
+	flash(c, "success", "Disabled: no events are sent to it until you enable it again.")
+	return redirect(c, "/webhooks/"+c.Params("id"))
+}
+
+// WebhookConfirmDelete asks before deleting an endpoint: a page without
+// JavaScript, the shared dialog for htmx.
+func (h *Handlers) WebhookConfirmDelete(c *fiber.Ctx) error {
+	ep, err := h.Webhooks.Get(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	v := views.ConfirmView{
+		ID: ep.ID, Action: "delete", Button: "Delete webhook", Danger: true, CSRF: csrf(c),
+		Title:     "Delete the webhook to " + ep.URL + "?",
+		Text:      "No more events are sent to it, and its delivery log is removed for good. The audit log keeps a record of it.",
+		ActionURL: "/webhooks/" + ep.ID + "/delete",
+		CancelURL: "/webhooks/" + ep.ID,
+	}
+	return page(c, fiber.StatusOK, v.Title, "webhooks", views.ConfirmPage(v), views.ConfirmDialog(v))
+}
+
+// WebhookDelete deletes an endpoint and its delivery log.
+func (h *Handlers) WebhookDelete(c *fiber.Ctx) error {
+	ep, err := h.Webhooks.Delete(c.UserContext(), Actor(c), c.Params("id"))
+	if err != nil {
+		return uiError(c, err)
+	}
+	flash(c, "success", "Deleted the webhook to "+ep.URL+".")
+	return redirect(c, "/webhooks")
+}
+
 func webhooksInput(f webhookForm) webhooks.Input {
 	return webhooks.Input{TeamID: f.TeamID, URL: f.URL, Events: f.Events}
 }

@@ -292,48 +292,75 @@ type keyUse struct {
 	counts map[string]int64
 	once   sync.Once
 	dummy  string
+	row    *db.IntegrationRow
 }
 
 // dummyHash is a keyed hash no secret matches, compared against when the
 // key is unknown so that the unknown and the wrong-secret paths do the
 // same work.
 func (s *Service) dummyHash() string {
+	s.dummyRow()
+	return s.keyUse.dummy
+}
+
+// dummyRow is the row the verification lookup returns for an unknown key:
+// a node key of the same shape and size as a real one (uuids, a key of
+// the real length, the permissions of a typical key, a creator token)
+// whose hash no secret matches, so that both paths scan and decode alike.
+func (s *Service) dummyRow() *db.IntegrationRow {
 	s.keyUse.once.Do(func() {
 		s.keyUse.dummy = s.keys.MAC("node-secret", []byte(secrets.RandomID(32)))
+		apiKey, err := secrets.NewToken(NodeKeyPrefix)
+		if err != nil {
+			apiKey = NodeKeyPrefix + secrets.RandomID(32)
+		}
+		attrs, _ := json.Marshal(nodeKeyAttrs{APIKey: apiKey, Permissions: []string{"payments.read"}})
+		str := func(v string) *string { return &v }
+		at := time.Unix(1700000000, 0).UTC()
+		s.keyUse.row = &db.IntegrationRow{
+			Integration: db.Integration{ID: uuid.NewString(), TeamID: uuid.NewString(), Provider: ProviderNodeKey, Name: "key 00000000",
+				NodeID: str(uuid.NewString()), Status: StatusActive, UniqueKey: str(apiKey), Attrs: string(attrs),
+				SecretHash: str(s.keyUse.dummy), Version: 1, CreatedByToken: str(uuid.NewString()), CreatedAt: at, UpdatedAt: at},
+		}
 	})
-	return s.keyUse.dummy
+	return s.keyUse.row
 }
 
 // VerifyNodeKey checks an API key and secret for a service of the actor's
 // team (a team API token; read-only is enough). Malformed values (wrong
 // prefix, length, alphabet or checksum) are refused offline, before any
 // query. Then the key is looked up by its value and the secret's keyed
-// hash compared in constant time, against a dummy hash when the key is
-// unknown, so a wrong secret and an unknown key cost the same. Any failure
+// hash compared in constant time; for an unknown key the lookup returns a
+// dummy row of the same shape (with a hash no secret matches) that is
+// decoded and compared the same way, so a wrong secret and an unknown key
+// cost the same. Any failure
 // is the same unauthorized error. A success records the use (last_used_at
 // at most once a minute, the daily count in memory until the next flush).
 func (s *Service) VerifyNodeKey(ctx context.Context, actor sb.Actor, apiKey, secret string) (*NodeKey, error) {
 	if !secrets.CheckToken(NodeKeyPrefix, apiKey) || !secrets.CheckToken(NodeSecretPrefix, secret) {
 		return nil, errKeyUnverified
 	}
-	r, err := s.store.NodeKeyByAPIKey(ctx, ProviderNodeKey, apiKey)
-	found := err == nil
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
+	// One row whatever the key: the real one or the dummy (same shape and
+	// size, a hash no secret matches), decoded and compared alike.
+	r, found, err := s.store.NodeKeyLookup(ctx, ProviderNodeKey, apiKey, s.dummyRow())
+	if err != nil {
 		return nil, sb.Internal(err)
 	}
-	hash := s.dummyHash()
-	if found && r.SecretHash != nil {
+	hash := s.keyUse.dummy
+	if r.SecretHash != nil {
 		hash = *r.SecretHash
 	}
+	k, kerr := nodeKeyFrom(r)
 	// Always one keyed-hash comparison (hmac.Equal inside), whatever was found.
 	secretOK := s.keys.VerifyMAC("node-secret", []byte(secret), hash)
 	now := s.Now()
-	if !found || !secretOK || !actor.CanUseTeam(r.TeamID) || nodeKeyStatusAt(r, now) != StatusActive {
+	active := nodeKeyStatusAt(r, now) == StatusActive
+	teamOK := actor.CanUseTeam(r.TeamID)
+	if !found || !secretOK || !teamOK || !active {
 		return nil, errKeyUnverified
 	}
-	k, err := nodeKeyFrom(r)
-	if err != nil {
-		return nil, err
+	if kerr != nil {
+		return nil, kerr
 	}
 	k.Status = StatusActive
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) > time.Minute {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	sb "switchboard"
 	"switchboard/db"
 	"switchboard/db/dbtest"
@@ -305,6 +306,35 @@ func benchVerify(b *testing.B, d db.Dialect) {
 			if _, err := env.App.Services.VerifyNodeKey(ctx, actor, wrong, wrongSecret); err == nil {
 				b.Fatal("verified")
 			}
+		}
+	})
+}
+
+// TestNodeKeyLookup_AlwaysOneRow: the verification lookup returns exactly
+// one row for an unknown key too (the dummy given, of the same shape,
+// decoded by the same scan, marked not found) and the key's own row for a
+// known key; so the two paths of a verification do the same work (timed by
+// BenchmarkVerify). On SQLite and PostgreSQL.
+func TestNodeKeyLookup_AlwaysOneRow(t *testing.T) {
+	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
+		team := env.CreateTeam("payments")
+		rw := env.CreateToken(team.ID, false)
+		id, key, _ := vkKey(t, env, rw, env.CreateNode(team.ID, "edge").ID, nil)
+		real, err := env.Store.IntegrationByID(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dummy := real.Integration
+		dummy.ID, dummy.Name = uuid.NewString(), "dummy"
+		unknown, _ := secrets.NewToken("apex_")
+		ctx := context.Background()
+		got, found, err := env.Store.NodeKeyLookup(ctx, "node-api-key", unknown, &db.IntegrationRow{Integration: dummy})
+		if err != nil || found || got == nil || got.ID != dummy.ID || got.Attrs != dummy.Attrs || !got.CreatedAt.Equal(dummy.CreatedAt) {
+			t.Errorf("unknown key: %+v found %v (%v), want the dummy row, not found", got, found, err)
+		}
+		got, found, err = env.Store.NodeKeyLookup(ctx, "node-api-key", key, &db.IntegrationRow{Integration: dummy})
+		if err != nil || !found || got == nil || got.ID != id || got.SecretHash == nil || *got.SecretHash != *real.SecretHash {
+			t.Errorf("known key: %+v found %v (%v), want its row", got, found, err)
 		}
 	})
 }

@@ -241,19 +241,54 @@ func (s *Service) Redeliver(ctx context.Context, actor sb.Actor, id, eventID str
 
 // Enable enables a disabled endpoint again.
 func (s *Service) Enable(ctx context.Context, actor sb.Actor, id string) error {
+	return s.setEnabled(ctx, actor, id, true)
+}
+
+// Disable stops deliveries to an endpoint until it is enabled again: no
+// event of the meantime is queued for it, and retries already queued wait.
+func (s *Service) Disable(ctx context.Context, actor sb.Actor, id string) error {
+	return s.setEnabled(ctx, actor, id, false)
+}
+
+func (s *Service) setEnabled(ctx context.Context, actor sb.Actor, id string, enabled bool) error {
 	ep, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return err
 	}
-	team := ""
-	if ep.TeamID != nil {
-		team = *ep.TeamID
+	action := access.ActionWebhookDisable
+	if enabled {
+		action = access.ActionWebhookEnable
 	}
-	audit := access.Audit(actor, access.Event{Action: access.ActionWebhookEnable, TargetType: "webhook", TargetID: ep.ID, TeamID: team, Details: map[string]any{"url": ep.URL}})
-	if err := s.store.SetWebhookEnabled(ctx, ep.ID, true, audit); err != nil {
+	audit := access.Audit(actor, access.Event{Action: action, TargetType: "webhook", TargetID: ep.ID, TeamID: ep.team(), Details: map[string]any{"url": ep.URL}})
+	if err := s.store.SetWebhookEnabled(ctx, ep.ID, enabled, audit); errors.Is(err, db.ErrNotFound) {
+		return errNotFound
+	} else if err != nil {
 		return sb.Internal(err)
 	}
 	return nil
+}
+
+// Delete removes an endpoint, its sealed secret and its delivery log.
+func (s *Service) Delete(ctx context.Context, actor sb.Actor, id string) (*Endpoint, error) {
+	ep, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	audit := access.Audit(actor, access.Event{Action: access.ActionWebhookDelete, TargetType: "webhook", TargetID: ep.ID, TeamID: ep.team(),
+		Details: map[string]any{"url": ep.URL, "events": ep.EventsLabel()}})
+	if err := s.store.DeleteWebhookEndpoint(ctx, ep.ID, audit); errors.Is(err, db.ErrNotFound) {
+		return nil, errNotFound
+	} else if err != nil {
+		return nil, sb.Internal(err)
+	}
+	return ep, nil
+}
+
+func (e Endpoint) team() string {
+	if e.TeamID == nil {
+		return ""
+	}
+	return *e.TeamID
 }
 
 // Sign returns the Switchboard-Signature value of body at t under secret.
