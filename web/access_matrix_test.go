@@ -300,6 +300,18 @@ func mxRows() []mxRow {
 			id, _, _ := strings.Cut(f.webhook(role), "/")
 			return mxReq{path: "/webhooks/" + id + "/enable"}
 		}, uiAction},
+		{"POST", "/webhooks/:id/disable", func(f *mxFix, role string) mxReq {
+			id, _, _ := strings.Cut(f.webhook(role), "/")
+			return mxReq{path: "/webhooks/" + id + "/disable"}
+		}, uiAction},
+		{"GET", "/webhooks/:id/confirm/delete", func(f *mxFix, role string) mxReq {
+			id, _, _ := strings.Cut(f.webhook(role), "/")
+			return mxReq{path: "/webhooks/" + id + "/confirm/delete"}
+		}, uiObject},
+		{"POST", "/webhooks/:id/delete", func(f *mxFix, role string) mxReq {
+			id, _, _ := strings.Cut(f.webhook(role), "/")
+			return mxReq{path: "/webhooks/" + id + "/delete"}
+		}, uiAction},
 		{"POST", "/webhooks/:id/deliveries/:event/redeliver", on((*mxFix).webhook, "/webhooks/{}/redeliver"), uiAction},
 		{"GET", "/tokens/:id/confirm/roll", on((*mxFix).apiToken, "/tokens/{}/confirm/roll"), uiObject},
 		{"POST", "/tokens/:id/roll", on((*mxFix).apiToken, "/tokens/{}/roll"), uiAction},
