@@ -39,8 +39,9 @@ func (e *AuditEvent) SetDetails(v any) {
 }
 
 // auditWrites is the ONE place that turns an audit event into the rows
-// written for it (today: the audit_events row). Every writer of an audit
-// event goes through it, in one of two ways:
+// written for it. Every writer of an audit
+// event goes through it (the audit_events row and the webhook deliveries
+// it queues), in one of two ways:
 //
 //   - insertAudit runs each statement on the caller's transaction;
 //   - CreateIntegration on PostgreSQL folds the same statements into the
@@ -49,7 +50,8 @@ func (e *AuditEvent) SetDetails(v any) {
 // A row that must be written with every audit event, in the same
 // transaction (a webhook outbox row, say), is one more stmt appended here;
 // both ways then write it. Each stmt is a plain INSERT … VALUES with ?
-// placeholders and no RETURNING, so it is valid in either place.
+// placeholders and no RETURNING (INSERT … VALUES or INSERT … SELECT), so it
+// is valid in either place.
 func (d *DB) auditWrites(e *AuditEvent) []stmt {
 	if e.ID == "" {
 		e.ID = uuid.NewString()
@@ -69,7 +71,7 @@ func (d *DB) auditWrites(e *AuditEvent) []stmt {
 		(id, at, actor_type, actor_id, actor_label, team_id, action, target_type, target_id, ip, user_agent, details)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		args: []any{e.ID, ts(e.At), e.ActorType, e.ActorID, e.ActorLabel, e.TeamID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, e.Details},
-	}}
+	}, d.webhookQueue(e)}
 }
 
 // stmt is one SQL statement with ? placeholders and its arguments.
@@ -90,7 +92,7 @@ func (d *DB) insertAudit(ctx context.Context, tx *sqlx.Tx, e *AuditEvent) error 
 			return fmt.Errorf("db: %s: %w", st.name, err)
 		}
 	}
-	return d.queueWebhooks(ctx, tx, e)
+	return nil
 }
 
 // RecordAudit writes an audit row on its own (for events with no other write,

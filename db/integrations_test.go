@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"switchboard/db"
@@ -56,6 +57,41 @@ func TestDB_CreateIntegration_OneStatement(t *testing.T) {
 			if n := count(`SELECT COUNT(*) FROM integrations WHERE id = ?`, bad.ID); n != 0 {
 				t.Errorf("an integration was written without its audit row")
 			}
+		}
+	})
+}
+
+// TestDB_CreateIntegration_QueuesWebhooks: every way an audit event is
+// written queues its webhook deliveries, the one-statement create on
+// PostgreSQL included (it writes the audit rows as CTE terms).
+func TestDB_CreateIntegration_QueuesWebhooks(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *db.DB) {
+		ctx := context.Background()
+		f := seed(t, s)
+		x := s.SQLX()
+		hook := uuid.NewString()
+		now := time.Now().UTC()
+		if _, err := x.ExecContext(ctx, x.Rebind(`INSERT INTO webhook_endpoints (id, team_id, url, events_mode, events, secret_key_id, secret_ciphertext, created_at, updated_at)
+			VALUES (?, ?, 'https://hooks.example.com/in', 'prefix', 'integration.', 'k', ?, ?, ?)`), hook, f.team.ID, []byte{1}, now, now); err != nil {
+			t.Fatal(err)
+		}
+		in := &db.Integration{ID: uuid.NewString(), TeamID: f.team.ID, Provider: "1password", Name: "op", Status: "active"}
+		audit := &db.AuditEvent{ActorType: "token", Action: "integration.create", TargetType: "integration", TargetID: in.ID, TeamID: &f.team.ID}
+		if err := s.CreateIntegration(ctx, in, nil, audit); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordAudit(ctx, &db.AuditEvent{ActorType: "user", Action: "token.create", TeamID: &f.team.ID}); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := x.GetContext(ctx, &n, x.Rebind(`SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? AND event_id = ?`), hook, audit.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("deliveries queued for the create = %d, want 1", n)
+		}
+		if err := x.GetContext(ctx, &n, x.Rebind(`SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?`), hook); err != nil || n != 1 {
+			t.Errorf("deliveries in all = %d, %v; want 1 (token.create is not under the integration. prefix)", n, err)
 		}
 	})
 }

@@ -8,26 +8,24 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// queueWebhooks queues a delivery of audit event e to every enabled
-// endpoint that matches it, in the transaction that writes e (insertAudit,
-// the one function every audit row goes through): one INSERT … SELECT, so
-// the event and its deliveries commit or roll back together.
-func (d *DB) queueWebhooks(ctx context.Context, tx *sqlx.Tx, e *AuditEvent) error {
+// webhookQueue is the audit write that queues a delivery of e to every
+// enabled endpoint whose team and events match, in the event's own
+// transaction or statement (see auditWrites).
+func (d *DB) webhookQueue(e *AuditEvent) stmt {
 	listMatch := `instr(w.events, ',' || CAST(? AS TEXT) || ',') > 0`
 	if d.dialect == Postgres {
 		listMatch = `strpos(w.events, ',' || CAST(? AS TEXT) || ',') > 0`
 	}
-	_, err := tx.ExecContext(ctx, d.q(`INSERT INTO webhook_deliveries (endpoint_id, event_id, status, attempts, next_attempt_at, created_at)
+	return stmt{
+		name: "queue webhooks",
+		sql: `INSERT INTO webhook_deliveries (endpoint_id, event_id, status, attempts, next_attempt_at, created_at)
 		SELECT w.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints w
 		WHERE w.enabled AND (w.team_id IS NULL OR w.team_id = ?)
 		  AND (w.events_mode = 'all'
 		    OR (w.events_mode = 'prefix' AND substr(CAST(? AS TEXT), 1, length(w.events)) = w.events)
-		    OR (w.events_mode = 'list' AND `+listMatch+`))`),
-		e.ID, ts(e.At), ts(e.At), e.TeamID, e.Action, e.Action)
-	if err != nil {
-		return fmt.Errorf("db: queue webhooks: %w", err)
+		    OR (w.events_mode = 'list' AND ` + listMatch + `))`,
+		args: []any{e.ID, ts(e.At), ts(e.At), e.TeamID, e.Action, e.Action},
 	}
-	return nil
 }
 
 // WebhookEndpoint is a receiver of audit events.
