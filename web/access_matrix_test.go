@@ -78,6 +78,15 @@ func (f *mxFix) create(in integrations.Input) string {
 	return c.Record.ID
 }
 
+// webhookAt is a request to path under a fresh endpoint of the role's
+// team ("/webhooks/{id}" + path).
+func webhookAt(path string) func(*mxFix, string) mxReq {
+	return func(f *mxFix, role string) mxReq {
+		id, _, _ := strings.Cut(f.webhook(role), "/")
+		return mxReq{path: "/webhooks/" + id + path}
+	}
+}
+
 // webhook is an endpoint of the scope's team with one queued delivery,
 // as "{endpoint}/deliveries/{event}".
 func (f *mxFix) webhook(scope string) string {
@@ -292,26 +301,11 @@ func mxRows() []mxRow {
 		{"POST", "/webhooks", withForm(at("/webhooks"), func(f *mxFix, role string) url.Values {
 			return url.Values{"team_id": {f.team(role).ID}, "url": {"https://hooks.example.com/x"}, "events": {"all"}}
 		}), uiCreate},
-		{"GET", "/webhooks/:id", func(f *mxFix, role string) mxReq {
-			id, _, _ := strings.Cut(f.webhook(role), "/")
-			return mxReq{path: "/webhooks/" + id}
-		}, uiObject},
-		{"POST", "/webhooks/:id/enable", func(f *mxFix, role string) mxReq {
-			id, _, _ := strings.Cut(f.webhook(role), "/")
-			return mxReq{path: "/webhooks/" + id + "/enable"}
-		}, uiAction},
-		{"POST", "/webhooks/:id/disable", func(f *mxFix, role string) mxReq {
-			id, _, _ := strings.Cut(f.webhook(role), "/")
-			return mxReq{path: "/webhooks/" + id + "/disable"}
-		}, uiAction},
-		{"GET", "/webhooks/:id/confirm/delete", func(f *mxFix, role string) mxReq {
-			id, _, _ := strings.Cut(f.webhook(role), "/")
-			return mxReq{path: "/webhooks/" + id + "/confirm/delete"}
-		}, uiObject},
-		{"POST", "/webhooks/:id/delete", func(f *mxFix, role string) mxReq {
-			id, _, _ := strings.Cut(f.webhook(role), "/")
-			return mxReq{path: "/webhooks/" + id + "/delete"}
-		}, uiAction},
+		{"GET", "/webhooks/:id", webhookAt(""), uiObject},
+		{"POST", "/webhooks/:id/enable", webhookAt("/enable"), uiAction},
+		{"POST", "/webhooks/:id/disable", webhookAt("/disable"), uiAction},
+		{"GET", "/webhooks/:id/confirm/delete", webhookAt("/confirm/delete"), uiObject},
+		{"POST", "/webhooks/:id/delete", webhookAt("/delete"), uiAction},
 		{"POST", "/webhooks/:id/deliveries/:event/redeliver", on((*mxFix).webhook, "/webhooks/{}/redeliver"), uiAction},
 		{"GET", "/tokens/:id/confirm/roll", on((*mxFix).apiToken, "/tokens/{}/confirm/roll"), uiObject},
 		{"POST", "/tokens/:id/roll", on((*mxFix).apiToken, "/tokens/{}/roll"), uiAction},
