@@ -207,7 +207,12 @@ func (e *Engine) sync(ctx context.Context, in *db.SecretIntegration) (o outcome)
 		o.secretValues = append(o.secretValues, string(b))
 	}
 	var managedList []string
-	_ = json.Unmarshal([]byte(in.ManagedKeys), &managedList)
+	if err := json.Unmarshal([]byte(in.ManagedKeys), &managedList); err != nil {
+		// Without the list a run cannot tell its own keys from the
+		// target's: refuse rather than guess.
+		o.err = fmt.Errorf("the managed-keys record is unreadable: %w", err)
+		return o
+	}
 	managed := map[string]bool{}
 	for _, k := range managedList {
 		managed[k] = true

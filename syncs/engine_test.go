@@ -203,3 +203,41 @@ func dumpAll(t *testing.T, s *db.DB) string {
 	}
 	return b.String()
 }
+
+// TestEngine_UnreadableManagedKeys: a run whose record of the keys it
+// manages cannot be read refuses to touch the target (it could not tell
+// its keys from the target's own) and says why, instead of treating the
+// list as empty.
+func TestEngine_UnreadableManagedKeys(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			f := newFixture(t, d)
+			gl := &standin.GitLab{Token: "glpat-exampletoken"}
+			srv := httptest.NewServer(gl)
+			defer srv.Close()
+			f.set(t, "TOKEN", "first-value")
+			auth, err := f.svc.CreateAuth(context.Background(), admin, syncs.AuthInput{WorkspaceID: f.team, Integration: "gitlab", URL: srv.URL, AccessToken: "glpat-exampletoken"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			integ, err := f.svc.CreateIntegration(context.Background(), admin, syncs.IntegrationInput{IntegrationAuthID: auth.ID, SourceEnvironment: ptr("dev"), Spec: targets.Spec{AppID: "42"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.drain(t)
+			x := f.store.SQLX()
+			if _, err := x.Exec(x.Rebind(`UPDATE secret_integrations SET managed_keys = ? WHERE id = ?`), "not json", integ.ID); err != nil {
+				t.Fatal(err)
+			}
+			f.set(t, "TOKEN", "second-value")
+			f.drain(t)
+			g, _ := f.svc.GetIntegration(context.Background(), admin, integ.ID)
+			if g.IsSynced == nil || *g.IsSynced || !strings.Contains(g.SyncMessage, "managed-keys record is unreadable") {
+				t.Errorf("isSynced %v, message %q; want not synced, saying the managed keys are unreadable", g.IsSynced, g.SyncMessage)
+			}
+			if got := gl.Variables("42", "*")["TOKEN"].Value; got != "first-value" {
+				t.Errorf("the target got %q; want the run refused before writing", got)
+			}
+		})
+	}
+}
