@@ -113,7 +113,12 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	var x *sqlx.DB
 	switch dialect {
 	case Postgres:
-		x = openGuarded(&pq.Driver{}, dsn, "postgres")
+		pc, err := pq.NewConnector(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("db: %w", err)
+		}
+		pc.Dialer(socketDialer{})
+		x = openGuarded(pc, "postgres")
 		x.SetMaxOpenConns(20)
 		// As many idle as open: under load a pool that may keep fewer
 		// closes connections only to open new ones, each a new backend
@@ -127,7 +132,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 				return nil, fmt.Errorf("db: create folder for %s: %w", path, err)
 			}
 		}
-		x = openGuarded(&sqlite.Driver{}, dsn, "sqlite")
+		x = openGuarded(dsnConnector{drv: &sqlite.Driver{}, dsn: dsn}, "sqlite")
 		x.SetMaxOpenConns(8)
 		if strings.Contains(dsn, ":memory:") {
 			// Each connection to :memory: is its own database.
@@ -145,9 +150,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 }
 
 // openGuarded opens a pool whose connections refuse unstorable text in any
-// query argument (see ErrInvalidText).
-func openGuarded(drv driver.Driver, dsn, name string) *sqlx.DB {
-	return sqlx.NewDb(sql.OpenDB(guardedConnector{drv: drv, dsn: dsn}), name)
+// query argument (see ErrInvalidText) and end operations whose context ends
+// even when the server stopped answering (see watcher).
+func openGuarded(c driver.Connector, name string) *sqlx.DB {
+	return sqlx.NewDb(sql.OpenDB(guardedConnector{inner: c}), name)
 }
 
 func sqlitePath(rawURL string) string {

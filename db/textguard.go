@@ -33,25 +33,46 @@ func CheckText(s string) error {
 // guardedConn. Only string arguments are checked: []byte arguments are
 // binary (ciphertext, hashes) and may hold any byte.
 type guardedConnector struct {
+	inner driver.Connector
+}
+
+func (g guardedConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	slot := &netConnSlot{ctx: ctx}
+	c, err := g.inner.Connect(context.WithValue(ctx, netConnKey{}, slot))
+	if slot.stop != nil && !slot.stop() {
+		// The deadline passed during the handshake (or as it ended):
+		// the socket's deadline is in the past, so the connection is
+		// of no use, and the error is the deadline's.
+		if err == nil {
+			c.Close()
+			return nil, fmt.Errorf("db: connect: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("db: connect: %w (%v)", ctx.Err(), err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &guardedConn{Conn: c, w: &watcher{sock: slot.conn}}, nil
+}
+
+func (g guardedConnector) Driver() driver.Driver { return g.inner.Driver() }
+
+// dsnConnector is a driver that has no Connector of its own, with its DSN.
+type dsnConnector struct {
 	drv driver.Driver
 	dsn string
 }
 
-func (g guardedConnector) Connect(context.Context) (driver.Conn, error) {
-	c, err := g.drv.Open(g.dsn)
-	if err != nil {
-		return nil, err
-	}
-	return &guardedConn{Conn: c}, nil
-}
-
-func (g guardedConnector) Driver() driver.Driver { return g.drv }
+func (d dsnConnector) Connect(context.Context) (driver.Conn, error) { return d.drv.Open(d.dsn) }
+func (d dsnConnector) Driver() driver.Driver                        { return d.drv }
 
 // guardedConn forwards to the driver's connection, checking every argument
 // first (CheckNamedValue is called by database/sql for each argument of
-// every statement, prepared or not).
+// every statement, prepared or not), and ends any operation whose context
+// ends (see watcher).
 type guardedConn struct {
 	driver.Conn
+	w *watcher
 }
 
 // CheckNamedValue refuses text that is not storable, then lets the
@@ -73,41 +94,76 @@ func (c *guardedConn) CheckNamedValue(nv *driver.NamedValue) error {
 }
 
 func (c *guardedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	done := c.w.watch(ctx)
+	defer done()
+	var st driver.Stmt
+	var err error
 	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		return p.PrepareContext(ctx, query)
+		st, err = p.PrepareContext(ctx, query)
+	} else {
+		st, err = c.Conn.Prepare(query)
 	}
-	return c.Conn.Prepare(query)
+	if err != nil || c.w.sock == nil {
+		return st, c.w.cause(ctx, err)
+	}
+	return &watchedStmt{Stmt: st, w: c.w}, nil
 }
 
 func (c *guardedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	done := c.w.watch(ctx)
+	var tx driver.Tx
+	var err error
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
-		return b.BeginTx(ctx, opts)
+		tx, err = b.BeginTx(ctx, opts)
+	} else {
+		tx, err = c.Conn.Begin() //nolint:staticcheck // the driver has nothing newer
 	}
-	return c.Conn.Begin() //nolint:staticcheck // the driver has nothing newer
+	if err != nil {
+		done()
+		return nil, c.w.cause(ctx, err)
+	}
+	return &watchedTx{Tx: tx, ctx: ctx, w: c.w, done: done}, nil
 }
 
 func (c *guardedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if e, ok := c.Conn.(driver.ExecerContext); ok {
-		return e.ExecContext(ctx, query, args)
+	e, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
 	}
-	return nil, driver.ErrSkip
+	done := c.w.watch(ctx)
+	defer done()
+	res, err := e.ExecContext(ctx, query, args)
+	return res, c.w.cause(ctx, err)
 }
 
 func (c *guardedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if q, ok := c.Conn.(driver.QueryerContext); ok {
-		return q.QueryContext(ctx, query, args)
+	q, ok := c.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
 	}
-	return nil, driver.ErrSkip
+	done := c.w.watch(ctx)
+	rows, err := q.QueryContext(ctx, query, args)
+	if err != nil {
+		done()
+		return nil, c.w.cause(ctx, err)
+	}
+	return &watchedRows{Rows: rows, ctx: ctx, w: c.w, done: done}, nil
 }
 
 func (c *guardedConn) Ping(ctx context.Context) error {
-	if p, ok := c.Conn.(driver.Pinger); ok {
-		return p.Ping(ctx)
+	p, ok := c.Conn.(driver.Pinger)
+	if !ok {
+		return nil
 	}
-	return nil
+	done := c.w.watch(ctx)
+	defer done()
+	return c.w.cause(ctx, p.Ping(ctx))
 }
 
 func (c *guardedConn) ResetSession(ctx context.Context) error {
+	if !c.w.alive() {
+		return driver.ErrBadConn
+	}
 	if r, ok := c.Conn.(driver.SessionResetter); ok {
 		return r.ResetSession(ctx)
 	}
@@ -115,6 +171,9 @@ func (c *guardedConn) ResetSession(ctx context.Context) error {
 }
 
 func (c *guardedConn) IsValid() bool {
+	if !c.w.alive() {
+		return false
+	}
 	if v, ok := c.Conn.(driver.Validator); ok {
 		return v.IsValid()
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"switchboard/db"
+	"switchboard/db/dbtest"
 	"switchboard/web"
 	"switchboard/web/webtest"
 )
@@ -70,5 +71,74 @@ func TestDeadline_LockedDatabase(t *testing.T) {
 	}
 	if resp, _, body := env.API(http.MethodGet, "/api/v1/integrations", token, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /api/v1/integrations after the lock = %d %s, want 200", resp.StatusCode, body)
+	}
+}
+
+// TestDeadline_SilentDatabase stops PostgreSQL's answers altogether (a relay
+// that holds every byte, as a SIGSTOPped server or a dead network path
+// does): an API request answers 503 in its family's shape at the request
+// deadline, /readyz answers 503 within its own, and once the server speaks
+// again both answer 200.
+func TestDeadline_SilentDatabase(t *testing.T) {
+	u, relay := dbtest.SilentURL(t)
+	store, err := db.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	env := webtest.NewOnStore(t, store, func(c *web.Config) { c.RequestTimeout = time.Second })
+	team := env.CreateTeam("ops")
+	token := env.CreateToken(team.ID, false)
+	if resp, _, body := env.API(http.MethodGet, "/api/v1/integrations", token, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("before the silence: GET /api/v1/integrations = %d %s", resp.StatusCode, body)
+	}
+
+	relay.Silence()
+	timed := func(name string, within time.Duration, fn func()) {
+		t.Helper()
+		start := time.Now()
+		done := make(chan struct{})
+		go func() { fn(); close(done) }()
+		select {
+		case <-done:
+			if took := time.Since(start); took > within {
+				t.Errorf("%s answered after %v with the database silent, want within %v", name, took.Round(time.Millisecond), within)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s did not answer in 20 s with the database silent", name)
+		}
+	}
+	for i := 0; i < 3; i++ { // more than one: each finds a fresh connection silent too
+		timed("GET /api/v1/integrations", 3*time.Second, func() {
+			resp, m, body := env.API(http.MethodGet, "/api/v1/integrations", token, nil)
+			if resp.StatusCode != http.StatusServiceUnavailable || m["error"] != "service_unavailable" {
+				t.Errorf("GET /api/v1/integrations with the database silent = %d %s, want 503 service_unavailable", resp.StatusCode, body)
+			}
+		})
+	}
+	timed("GET /readyz", web.ReadyTimeout+time.Second, func() {
+		resp, _, body := env.API(http.MethodGet, "/readyz", "", nil)
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("GET /readyz with the database silent = %d %s, want 503", resp.StatusCode, body)
+		}
+	})
+
+	relay.Speak()
+	waitFor := time.Now().Add(10 * time.Second)
+	for {
+		resp, _, body := env.API(http.MethodGet, "/api/v1/integrations", token, nil)
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(waitFor) {
+			t.Fatalf("GET /api/v1/integrations 10 s after the database answers again = %d %s, want 200", resp.StatusCode, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if resp, _, body := env.API(http.MethodGet, "/readyz", "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /readyz after the database answers again = %d %s, want 200", resp.StatusCode, body)
 	}
 }

@@ -71,7 +71,13 @@ func New(tb testing.TB, d db.Dialect) *Env {
 // the configuration, e.g. to set a small APIRateLimit.
 func NewWith(tb testing.TB, d db.Dialect, configure func(*web.Config)) *Env {
 	tb.Helper()
-	store := dbtest.MustOpenDB(tb, d)
+	return NewOnStore(tb, dbtest.MustOpenDB(tb, d), configure)
+}
+
+// NewOnStore builds the app like NewWith over a store the test opened (and
+// closes) itself, e.g. one reached through a dbtest.Silencer.
+func NewOnStore(tb testing.TB, store *db.DB, configure func(*web.Config)) *Env {
+	tb.Helper()
 	k, err := secrets.GenerateKey()
 	if err != nil {
 		tb.Fatal(err)
