@@ -49,10 +49,11 @@ func (e *AuditEvent) SetDetails(v any) {
 //
 // A row that must be written with every audit event, in the same
 // transaction (a webhook outbox row, say), is one more stmt appended here;
-// both ways then write it. Each stmt is a plain INSERT … VALUES with ?
-// placeholders and no RETURNING (INSERT … VALUES or INSERT … SELECT), so it
-// is valid in either place.
-func (d *DB) auditWrites(e *AuditEvent) []stmt {
+// both ways then write it. Each stmt is a plain INSERT or UPDATE with ?
+// placeholders and no RETURNING, so it is valid in either place. ctx may
+// carry the request's idempotency claim, which the change marks committed
+// (see WithIdempotencyClaim).
+func (d *DB) auditWrites(ctx context.Context, e *AuditEvent) []stmt {
 	if e.ID == "" {
 		e.ID = uuid.NewString()
 	}
@@ -65,13 +66,17 @@ func (d *DB) auditWrites(e *AuditEvent) []stmt {
 	if len(e.UserAgent) > 512 {
 		e.UserAgent = e.UserAgent[:512]
 	}
-	return []stmt{{
+	w := []stmt{{
 		name: "insert audit event",
 		sql: `INSERT INTO audit_events
 		(id, at, actor_type, actor_id, actor_label, team_id, action, target_type, target_id, ip, user_agent, details)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		args: []any{e.ID, ts(e.At), e.ActorType, e.ActorID, e.ActorLabel, e.TeamID, e.Action, e.TargetType, e.TargetID, e.IP, e.UserAgent, e.Details},
 	}, d.webhookQueue(e)}
+	if st := d.idempotencyCommit(ctx, e); st != nil {
+		w = append(w, *st)
+	}
+	return w
 }
 
 // stmt is one SQL statement with ? placeholders and its arguments.
@@ -87,7 +92,7 @@ func (d *DB) insertAudit(ctx context.Context, tx *sqlx.Tx, e *AuditEvent) error 
 	if e == nil {
 		return nil
 	}
-	for _, st := range d.auditWrites(e) {
+	for _, st := range d.auditWrites(ctx, e) {
 		if _, err := tx.ExecContext(ctx, d.q(st.sql), st.args...); err != nil {
 			return fmt.Errorf("db: %s: %w", st.name, err)
 		}

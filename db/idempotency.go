@@ -15,9 +15,39 @@ const (
 	// IdempotencyRunning is a row whose first request is still running: the
 	// row is the lock that makes every other request with the key wait.
 	IdempotencyRunning = "running"
-	// IdempotencyDone is a row that keeps the first request's answer.
+	// IdempotencyCommitted is a running row whose request's change is
+	// saved: the change's own transaction marks it (see WithIdempotencyClaim),
+	// so a request whose answer is then lost (its process or the database
+	// failed before the answer was kept) is never run a second time.
+	IdempotencyCommitted = "committed"
+	// IdempotencyDone is a row that keeps the first request's answer, or,
+	// with status 0 and no body, says that answer was lost after its change
+	// was saved.
 	IdempotencyDone = "done"
 )
+
+type idempotencyClaimKey struct{}
+
+// WithIdempotencyClaim returns ctx carrying the idempotency row a request
+// holds: the first audited change made with it marks the row committed in
+// the change's own transaction or statement (auditWrites).
+func WithIdempotencyClaim(ctx context.Context, rowID string) context.Context {
+	return context.WithValue(ctx, idempotencyClaimKey{}, rowID)
+}
+
+// idempotencyCommit is the audit write that marks the request's idempotency
+// row committed, naming what the change made; nil without a claim.
+func (d *DB) idempotencyCommit(ctx context.Context, e *AuditEvent) *stmt {
+	id, _ := ctx.Value(idempotencyClaimKey{}).(string)
+	if id == "" {
+		return nil
+	}
+	return &stmt{
+		name: "mark idempotency key committed",
+		sql:  `UPDATE idempotency_keys SET state = ?, object_id = ? WHERE id = ? AND state = ?`,
+		args: []any{IdempotencyCommitted, e.TargetID, id, IdempotencyRunning},
+	}
+}
 
 // IdempotencyKey is one Idempotency-Key of one API token: the lock while
 // its first request runs, then that request's answer, sealed.
@@ -46,7 +76,8 @@ const idempotencyCols = `id, token_id, idem_key, fingerprint, state, status, con
 // ClaimIdempotencyKey takes the lock of (tokenID, key) for a request with
 // fingerprint: it inserts a running row, or takes over a row created before
 // expiredBefore (any state) or a running row locked before staleBefore (its
-// request's process died). It returns the row and whether this caller now
+// request's process died; a committed row is never taken over, its change
+// was saved). It returns the row and whether this caller now
 // holds it; when it does not, the row is the other request's, to compare,
 // wait for or replay. Of any number of concurrent claims on any number of
 // instances exactly one holds the lock: the insert is ON CONFLICT DO
@@ -112,8 +143,8 @@ func (d *DB) IdempotencyKeyOf(ctx context.Context, tokenID, key string) (*Idempo
 // was still this request's (a row taken over as stale is not).
 func (d *DB) FinishIdempotencyKey(ctx context.Context, id string, status int, contentType, location, keyID string, sealedBody []byte, carriesSecret bool, objectID string) (bool, error) {
 	res, err := d.x.ExecContext(ctx, d.q(`UPDATE idempotency_keys SET state = ?, status = ?, content_type = ?, location = ?, key_id = ?, body = ?,
-		carries_secret = ?, object_id = ?, done_at = ? WHERE id = ? AND state = ?`),
-		IdempotencyDone, status, contentType, location, keyID, sealedBody, carriesSecret, objectID, d.now(), id, IdempotencyRunning)
+		carries_secret = ?, object_id = COALESCE(NULLIF(CAST(? AS TEXT), ''), object_id), done_at = ? WHERE id = ? AND state IN (?, ?)`),
+		IdempotencyDone, status, contentType, location, keyID, sealedBody, carriesSecret, objectID, d.now(), id, IdempotencyRunning, IdempotencyCommitted)
 	if err != nil {
 		return false, fmt.Errorf("db: finish idempotency key: %w", err)
 	}
@@ -125,9 +156,16 @@ func (d *DB) FinishIdempotencyKey(ctx context.Context, id string, status int, co
 }
 
 // ReleaseIdempotencyKey deletes the running row id, so that the next
-// request with its key runs afresh (after a 5xx or a refused input).
+// request with its key runs afresh (after a 5xx or a refused input). A row
+// whose change was saved (committed) is not released: it becomes done with
+// its answer lost (status 0), so a retry learns what was made instead of
+// making it again.
 func (d *DB) ReleaseIdempotencyKey(ctx context.Context, id string) error {
 	if _, err := d.x.ExecContext(ctx, d.q(`DELETE FROM idempotency_keys WHERE id = ? AND state = ?`), id, IdempotencyRunning); err != nil {
+		return fmt.Errorf("db: release idempotency key: %w", err)
+	}
+	if _, err := d.x.ExecContext(ctx, d.q(`UPDATE idempotency_keys SET state = ?, status = 0, done_at = ? WHERE id = ? AND state = ?`),
+		IdempotencyDone, d.now(), id, IdempotencyCommitted); err != nil {
 		return fmt.Errorf("db: release idempotency key: %w", err)
 	}
 	return nil

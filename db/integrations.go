@@ -88,7 +88,7 @@ func (d *DB) CreateIntegration(ctx context.Context, in *Integration, reveal *Rev
 		// commit. The integration and its audit rows (auditWrites: the
 		// same statements insertAudit runs) are data-modifying CTE terms
 		// of one INSERT; a failing term fails the whole statement.
-		parts := append([]stmt{integrationInsert(in)}, d.auditWrites(audit)...)
+		parts := append([]stmt{integrationInsert(in)}, d.auditWrites(ctx, audit)...)
 		var b strings.Builder
 		var args []any
 		b.WriteString(`WITH `)

@@ -157,6 +157,11 @@ func (i *idempotency) guard(writeErr func(*fiber.Ctx, error) error, carriesSecre
 			if row.State == db.IdempotencyDone {
 				return i.replay(c, writeErr, row)
 			}
+			if row.State == db.IdempotencyCommitted && row.LockedAt.Before(now.Add(-idempotencyLease)) {
+				// Its change was saved and its request never kept the
+				// answer (the process or the database failed between).
+				return i.replay(c, writeErr, row)
+			}
 			if time.Now().After(deadline) {
 				return writeErr(c, sb.Errorf(sb.CodeInProgress, "a request with this %s is in progress; retry later", IdempotencyHeader))
 			}
@@ -202,6 +207,9 @@ func (i *idempotency) run(c *fiber.Ctx, row *db.IdempotencyKey, carriesSecret bo
 			handlers.Logger(c).Error("release idempotency key", "err", rerr)
 		}
 	}()
+	// The change the request makes marks the row committed in its own
+	// transaction, so an answer lost after that never runs it twice.
+	c.SetUserContext(db.WithIdempotencyClaim(c.UserContext(), row.ID))
 	if err := c.Next(); err != nil {
 		return err // the error handler answers; a 5xx is not kept
 	}
@@ -243,6 +251,16 @@ func (i *idempotency) run(c *fiber.Ctx, row *db.IdempotencyKey, carriesSecret bo
 // 410 naming the object, whose secret can be rotated.
 func (i *idempotency) replay(c *fiber.Ctx, writeErr func(*fiber.Ctx, error) error, row *db.IdempotencyKey) error {
 	ctx := c.UserContext()
+	if row.Status == 0 {
+		what := "what it made"
+		if row.ObjectID != "" {
+			what = "what it made (id " + row.ObjectID + ")"
+		}
+		c.Set(ReplayedHeader, "true")
+		return writeErr(c, sb.Errorf(sb.CodeGone,
+			"the request with this %s made its change, but its answer was lost before it could be kept (the server failed in between); it is not run again: read %s, and rotate it if the answer carried a one-time secret",
+			IdempotencyHeader, what))
+	}
 	expired := row.CarriesSecret && row.DoneAt != nil && i.store.Now().Sub(*row.DoneAt) > IdempotencySecretWindow
 	if expired || row.Body == nil || row.KeyID == nil {
 		if expired && row.Body != nil {

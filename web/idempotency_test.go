@@ -557,6 +557,65 @@ func TestIdempotency_InProgressAndStale(t *testing.T) {
 	}
 }
 
+// TestIdempotency_AnswerLostAfterCommit: the database refuses to keep the
+// answer (a trigger fails the row's update to done, as a database that went
+// away after the create's commit would), so the client got its answer but
+// the key never recorded it. The change's own transaction marked the key
+// committed, so a retry after the lease learns what was made (410 naming
+// it) instead of creating a second object.
+func TestIdempotency_AnswerLostAfterCommit(t *testing.T) {
+	idemEach(t, nil, func(t *testing.T, env *webtest.Env, f idemFamily) {
+		team := env.CreateTeam("alpha")
+		token := env.CreateToken(team.ID, false)
+		path, body := f.setup(t, env, team.ID)
+		x := env.Store.SQLX()
+		install, drop := []string{
+			`CREATE TRIGGER idem_keep_fails BEFORE UPDATE ON idempotency_keys WHEN NEW.state = 'done' BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
+		}, []string{`DROP TRIGGER idem_keep_fails`}
+		if env.Store.Dialect() == "postgres" {
+			install = []string{
+				`CREATE FUNCTION idem_keep_fails() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated failure'; END $$`,
+				`CREATE TRIGGER idem_keep_fails BEFORE UPDATE ON idempotency_keys FOR EACH ROW WHEN (NEW.state = 'done') EXECUTE FUNCTION idem_keep_fails()`,
+			}
+			drop = []string{`DROP TRIGGER idem_keep_fails ON idempotency_keys`, `DROP FUNCTION idem_keep_fails()`}
+		}
+		for _, q := range install {
+			if _, err := x.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		key := uuid.NewString()
+		if resp, _, raw := idemDo(t, env, f, path, token, key, body("Once")); resp.StatusCode != f.status {
+			t.Fatalf("create with the answer not kept = %d, want %d (the answer still goes out); body %s", resp.StatusCode, f.status, raw)
+		}
+		for _, q := range drop {
+			if _, err := x.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var state, object string
+		if err := x.QueryRow(x.Rebind(`SELECT state, object_id FROM idempotency_keys WHERE idem_key = ?`), key).Scan(&state, &object); err != nil {
+			t.Fatal(err)
+		}
+		if state != "committed" || object == "" {
+			t.Errorf("key row after the create = %q naming %q, want committed naming what was made", state, object)
+		}
+		env.Store.Now = func() time.Time { return time.Now().Add(3 * time.Minute) }
+		defer func() { env.Store.Now = time.Now }()
+		resp, m, raw := idemDo(t, env, f, path, token, key, body("Once"))
+		if resp.StatusCode != http.StatusGone || resp.Header.Get(web.ReplayedHeader) != "true" {
+			t.Errorf("retry after the lease = %d (replayed %q), want 410 replayed; body %s", resp.StatusCode, resp.Header.Get(web.ReplayedHeader), raw)
+		}
+		f.errShape(t, http.StatusGone, m, raw)
+		if object != "" && !strings.Contains(raw, object) {
+			t.Errorf("the 410 does not name what was made (%s): %s", object, raw)
+		}
+		if n := idemCount(t, env, f, team.ID); n != 1 {
+			t.Errorf("rows = %d after the retry, want 1 (made once)", n)
+		}
+	})
+}
+
 func idemTokenID(t *testing.T, env *webtest.Env, teamID string) string {
 	t.Helper()
 	var id string
