@@ -2,6 +2,7 @@ package syncs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	sb "switchboard"
 	"switchboard/db"
 	"switchboard/db/dbtest"
 	"switchboard/syncs"
@@ -231,9 +233,18 @@ func TestEngine_UnreadableManagedKeys(t *testing.T) {
 			}
 			f.set(t, "TOKEN", "second-value")
 			f.drain(t)
-			g, _ := f.svc.GetIntegration(context.Background(), admin, integ.ID)
-			if g.IsSynced == nil || *g.IsSynced || !strings.Contains(g.SyncMessage, "managed-keys record is unreadable") {
-				t.Errorf("isSynced %v, message %q; want not synced, saying the managed keys are unreadable", g.IsSynced, g.SyncMessage)
+			var synced *bool
+			var message string
+			if err := x.QueryRow(x.Rebind(`SELECT is_synced, sync_message FROM secret_integrations WHERE id = ?`), integ.ID).Scan(&synced, &message); err != nil {
+				t.Fatal(err)
+			}
+			if synced == nil || *synced || !strings.Contains(message, "managed-keys record is unreadable") {
+				t.Errorf("isSynced %v, message %q; want not synced, saying the managed keys are unreadable", synced, message)
+			}
+			// Reading the sync is an internal error naming the row, not
+			// a sync that manages nothing.
+			if g, err := f.svc.GetIntegration(context.Background(), admin, integ.ID); err == nil || sb.ErrorCode(err) != sb.CodeInternal || !strings.Contains(fmt.Sprint(errors.Unwrap(err)), integ.ID) {
+				t.Errorf("GetIntegration with unreadable managed keys = %+v, %v; want an internal error naming %s", g, err, integ.ID)
 			}
 			if got := gl.Variables("42", "*")["TOKEN"].Value; got != "first-value" {
 				t.Errorf("the target got %q; want the run refused before writing", got)

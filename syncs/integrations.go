@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"switchboard/access"
 	"time"
@@ -44,17 +45,26 @@ type IntegrationInput struct {
 	Spec              targets.Spec
 }
 
-func (s *Service) toIntegration(r *db.SecretIntegration, authURL string) Integration {
+// toIntegration reads a stored sync. An unreadable spec or managed-keys
+// record is an internal error naming the row (as the engine treats it),
+// never a sync that silently targets nothing or manages no keys.
+func (s *Service) toIntegration(r *db.SecretIntegration, authURL string) (Integration, error) {
 	var spec targets.Spec
-	_ = json.Unmarshal([]byte(r.Spec), &spec)
+	if err := json.Unmarshal([]byte(r.Spec), &spec); err != nil {
+		return Integration{}, sb.Internal(fmt.Errorf("secret integration %s: stored spec: %w", r.ID, err))
+	}
 	var keys []string
-	_ = json.Unmarshal([]byte(r.ManagedKeys), &keys)
+	if r.ManagedKeys != "" {
+		if err := json.Unmarshal([]byte(r.ManagedKeys), &keys); err != nil {
+			return Integration{}, sb.Internal(fmt.Errorf("secret integration %s: stored managed keys: %w", r.ID, err))
+		}
+	}
 	if keys == nil {
 		keys = []string{}
 	}
 	return Integration{ID: r.ID, TeamID: r.TeamID, AuthID: r.AuthID, EnvID: r.EnvID, Environment: r.EnvSlug, SecretPath: r.SecretPath,
 		Integration: r.Integration, IsActive: r.IsActive, URL: authURL, Spec: spec, IsSynced: r.IsSynced, SyncMessage: r.SyncMessage,
-		LastUsed: r.LastUsed, ManagedKeys: keys, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		LastUsed: r.LastUsed, ManagedKeys: keys, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
 }
 
 func validateMetadata(v sb.Validation, m *targets.Metadata) {
@@ -113,7 +123,10 @@ func (s *Service) CreateIntegration(ctx context.Context, actor sb.Actor, in Inte
 		return nil, sb.Internal(err)
 	}
 	s.kick()
-	out := s.toIntegration(row, a.URL)
+	out, err := s.toIntegration(row, a.URL)
+	if err != nil {
+		return nil, err
+	}
 	return &out, nil
 }
 
@@ -145,7 +158,10 @@ func (s *Service) GetIntegration(ctx context.Context, actor sb.Actor, id string)
 	if err != nil {
 		return nil, err
 	}
-	out := s.toIntegration(r, a.URL)
+	out, err := s.toIntegration(r, a.URL)
+	if err != nil {
+		return nil, err
+	}
 	return &out, nil
 }
 
@@ -169,7 +185,9 @@ func (s *Service) Integrations(ctx context.Context, actor sb.Actor, projectID st
 	}
 	out := make([]Integration, len(rows))
 	for i := range rows {
-		out[i] = s.toIntegration(&rows[i], urls[rows[i].AuthID])
+		if out[i], err = s.toIntegration(&rows[i], urls[rows[i].AuthID]); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -181,7 +199,10 @@ func (s *Service) UpdateIntegration(ctx context.Context, actor sb.Actor, id stri
 	if err != nil {
 		return nil, err
 	}
-	cur := s.toIntegration(r, a.URL)
+	cur, err := s.toIntegration(r, a.URL)
+	if err != nil {
+		return nil, err
+	}
 	v := sb.Validation{}
 	spec := cur.Spec
 	mergeSpec(&spec, &in.Spec, specSet)
@@ -257,7 +278,10 @@ func (s *Service) SyncNow(ctx context.Context, actor sb.Actor, id string) (*Inte
 		return nil, sb.Internal(err)
 	}
 	s.kick()
-	out := s.toIntegration(r, a.URL)
+	out, err := s.toIntegration(r, a.URL)
+	if err != nil {
+		return nil, err
+	}
 	return &out, nil
 }
 
@@ -271,7 +295,10 @@ func (s *Service) DeleteIntegration(ctx context.Context, actor sb.Actor, id stri
 	if actor.ReadOnly {
 		return nil, errReadOnly
 	}
-	out := s.toIntegration(r, a.URL)
+	out, err := s.toIntegration(r, a.URL)
+	if err != nil {
+		return nil, err
+	}
 	removed := 0
 	if deleteSecrets && len(out.ManagedKeys) > 0 {
 		creds, err := s.credentials(ctx, a)
