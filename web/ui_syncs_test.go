@@ -59,6 +59,9 @@ func TestUISyncs_Flow(t *testing.T) {
 			if strings.Contains(get("/secrets?team="+team.ID+"&env=dev"), "GOOD") {
 				t.Errorf("a refused import wrote GOOD")
 			}
+			if list := get("/secret-syncs?team=" + team.ID); !strings.Contains(list, `data-testid="empty-syncs"`) || strings.Contains(list, `data-testid="syncs-table"`) {
+				t.Errorf("the syncs page of a team without syncs shows no empty state (or an empty table)")
+			}
 			if resp, _ := c.Post("/secret-syncs/auths", url.Values{"team": {team.ID}, "integration": {"hashicorp-vault"}, "url": {srv.URL}, "access_id": {"role-ui"}, "access_token": {"secret-id-ui-0001"}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("create auth = %d", resp.StatusCode)
 			}
@@ -72,6 +75,9 @@ func TestUISyncs_Flow(t *testing.T) {
 			}
 			syncPath := resp.Header.Get("Location")
 			drainSyncs(t, env)
+			if list := get("/secret-syncs?team=" + team.ID); strings.Contains(list, `data-testid="empty-syncs"`) || !strings.Contains(list, `data-testid="sync-row"`) {
+				t.Errorf("the syncs page with a sync shows the empty state or no row")
+			}
 			if !strings.Contains(get(syncPath), `data-testid="sync-state">synced<`) {
 				t.Errorf("the integration page does not show synced")
 			}
