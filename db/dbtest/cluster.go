@@ -1,0 +1,189 @@
+package dbtest
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Cluster is a throwaway PostgreSQL cluster of a test's own, in a temp dir,
+// that the test may stop (even crash) and start again on the same data:
+// the shared test server cannot be restarted under other tests.
+type Cluster struct {
+	tb     testing.TB
+	bindir string
+	dir    string // temp dir: data/, sock/, server.log
+	port   int
+	asUser []string // runuser prefix when running as root
+}
+
+// PGBinDir finds initdb and pg_ctl: SWITCHBOARD_TEST_PG_BINDIR, else the
+// newest /usr/lib/postgresql/*/bin, else initdb on PATH; "" when none.
+func PGBinDir() string {
+	if d := os.Getenv("SWITCHBOARD_TEST_PG_BINDIR"); d != "" {
+		return d
+	}
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	sort.Slice(found, func(i, j int) bool { return pgMajor(found[i]) < pgMajor(found[j]) })
+	if len(found) > 0 {
+		return filepath.Dir(found[len(found)-1])
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p)
+	}
+	return ""
+}
+
+func pgMajor(initdb string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(initdb))))
+	return n
+}
+
+// StartCluster initialises and starts a cluster (trust auth, TCP on
+// 127.0.0.1 at a free port, its unix socket inside its temp dir), stopped
+// and removed when tb ends. Without initdb it skips tb, or fails it when
+// SWITCHBOARD_REQUIRE_POSTGRES is set. As root, the server runs as the
+// postgres user (initdb refuses root).
+func StartCluster(tb testing.TB) *Cluster {
+	tb.Helper()
+	bindir := PGBinDir()
+	if bindir == "" || !executable(filepath.Join(bindir, "initdb")) || !executable(filepath.Join(bindir, "pg_ctl")) {
+		msg := "no initdb/pg_ctl found (SWITCHBOARD_TEST_PG_BINDIR, /usr/lib/postgresql/*/bin, PATH): install postgresql to run the restart test"
+		if os.Getenv("SWITCHBOARD_REQUIRE_POSTGRES") != "" {
+			tb.Fatal(msg + " (SWITCHBOARD_REQUIRE_POSTGRES is set)")
+		}
+		tb.Skip(msg)
+	}
+	c := &Cluster{tb: tb, bindir: bindir}
+	dir, err := os.MkdirTemp("", "switchboard-pgtest-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.dir = dir
+	tb.Cleanup(func() {
+		c.pgctl("-m", "immediate", "-w", "stop") // nothing to keep
+		os.RemoveAll(dir)
+	})
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			tb.Fatalf("running as root, and initdb refuses root, but there is no postgres user: %v", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			tb.Fatal(err)
+		}
+		c.asUser = []string{"runuser", "-u", "postgres", "--"}
+	}
+	if out, err := c.run(filepath.Join(bindir, "initdb"), "-D", c.data(), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"); err != nil {
+		tb.Fatalf("initdb: %v\n%s", err, out)
+	}
+	if out, err := c.run("mkdir", filepath.Join(dir, "sock")); err != nil {
+		tb.Fatalf("mkdir sock: %v\n%s", err, out)
+	}
+	// A port picked free may be taken before the server binds it: try again.
+	for try := 0; ; try++ {
+		c.port = freePort(tb)
+		if err := c.start(); err == nil {
+			break
+		} else if try == 4 {
+			tb.Fatalf("start PostgreSQL: %v", err)
+		}
+	}
+	return c
+}
+
+// URL is the cluster's postgres database, over TCP.
+func (c *Cluster) URL() string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.port)
+}
+
+// Crash stops the server at once (pg_ctl stop -m immediate): no
+// checkpoint, every backend killed, as in a crash; the next start recovers
+// from the write-ahead log.
+func (c *Cluster) Crash() {
+	c.tb.Helper()
+	if out, err := c.pgctl("-m", "immediate", "-w", "stop"); err != nil {
+		c.tb.Fatalf("pg_ctl stop -m immediate: %v\n%s", err, out)
+	}
+}
+
+// Start starts the server again on the same data dir and port, waiting
+// until it accepts connections.
+func (c *Cluster) Start() {
+	c.tb.Helper()
+	if err := c.start(); err != nil {
+		c.tb.Fatalf("restart PostgreSQL: %v", err)
+	}
+}
+
+// ServerLog returns the server's log so far.
+func (c *Cluster) ServerLog() string {
+	b, _ := os.ReadFile(filepath.Join(c.dir, "server.log"))
+	return string(b)
+}
+
+func (c *Cluster) start() error {
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=50", c.port, filepath.Join(c.dir, "sock"))
+	if out, err := c.pgctl("-l", filepath.Join(c.dir, "server.log"), "-o", opts, "-t", "60", "-w", "start"); err != nil {
+		return fmt.Errorf("%v\n%s\n%s", err, out, c.ServerLog())
+	}
+	// pg_ctl -w waits for the server; check it answers on TCP as well.
+	conn, err := sql.Open("postgres", c.URL()+"&connect_timeout=5")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		if err := conn.PingContext(ctx); err == nil {
+			return nil
+		} else if ctx.Err() != nil {
+			return fmt.Errorf("PostgreSQL started but does not answer on %d: %v", c.port, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (c *Cluster) data() string { return filepath.Join(c.dir, "data") }
+
+func (c *Cluster) pgctl(args ...string) ([]byte, error) {
+	return c.run(filepath.Join(c.bindir, "pg_ctl"), append([]string{"-D", c.data()}, args...)...)
+}
+
+// run runs a command as the cluster's owner.
+func (c *Cluster) run(name string, args ...string) ([]byte, error) {
+	argv := append(append(append([]string{}, c.asUser...), name), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = c.dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.Bytes(), err
+}
+
+func freePort(tb testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func executable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
