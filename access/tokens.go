@@ -189,6 +189,23 @@ func (s *Service) Tokens(ctx context.Context, actor sb.Actor, teamID string) ([]
 	return ts, nil
 }
 
+// ExpiringTokens lists the active tokens of the teams the actor may use
+// (an admin: every team) that expire within the given time from now and
+// are not rolled (a rolled one's end is the roll's grace), soonest first,
+// at most limit: what the home page flags.
+func (s *Service) ExpiringTokens(ctx context.Context, actor sb.Actor, within time.Duration, limit int) ([]db.APIToken, error) {
+	var teams []string
+	if !actor.IsAdmin() {
+		teams = append([]string{}, actor.Teams...)
+	}
+	now := s.Now()
+	ts, err := s.store.ExpiringAPITokens(ctx, teams, now, now.Add(within), limit)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	return ts, nil
+}
+
 // TokenStatus is a token's state for lists: revoked, expired, inactive
 // (its creator stops it: see TokenReason) or active.
 func (s *Service) TokenStatus(t db.APIToken) string {

@@ -174,6 +174,36 @@ func (d *DB) ListAPITokens(ctx context.Context, teamID string) ([]APIToken, erro
 	return out, nil
 }
 
+// ExpiringAPITokens returns the tokens of teamIDs (nil: every team) that
+// work (neither revoked nor stopped by their creator: see
+// CreatorDisabled), are not rolled, and expire after now but no later than
+// until, soonest first, at most limit, each with its team's name (in
+// TeamName) and its creator's email.
+func (d *DB) ExpiringAPITokens(ctx context.Context, teamIDs []string, now, until time.Time, limit int) ([]APIToken, error) {
+	if teamIDs != nil && len(teamIDs) == 0 {
+		return nil, nil
+	}
+	query := `SELECT ` + tokenListCols + `, tm.name AS team_name FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
+		JOIN teams tm ON tm.id = t.team_id
+		WHERE t.revoked_at IS NULL AND t.rolled_to IS NULL AND t.expires_at > ? AND t.expires_at <= ?
+		  AND u.disabled_at IS NULL
+		  AND (u.role IS NULL OR u.role <> 'support' OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.team_id AND m.user_id = t.created_by))`
+	args := []any{ts(now), ts(until)}
+	if teamIDs != nil {
+		query += ` AND t.team_id IN (?)`
+		args = append(args, teamIDs)
+	}
+	query, args, err := sqlx.In(query+` ORDER BY t.expires_at, t.id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("db: expiring api tokens: %w", err)
+	}
+	var out []APIToken
+	if err := d.x.SelectContext(ctx, &out, d.q(query), args...); err != nil {
+		return nil, fmt.Errorf("db: expiring api tokens: %w", err)
+	}
+	return out, nil
+}
+
 // APITokenByID returns a token with its creator's email.
 func (d *DB) APITokenByID(ctx context.Context, id string) (*APIToken, error) {
 	var t APIToken

@@ -104,6 +104,7 @@ func page(c *fiber.Ctx, status int, title, nav string, body, fragment templ.Comp
 func pageModel(c *fiber.Ctx, title, nav string) views.Page {
 	p := views.Page{Title: title, Nav: nav}
 	p.SecretSyncs, _ = c.Locals(LocalSecretSyncs).(bool)
+	p.ExpiringTokens, _ = c.Locals(LocalExpiringTokens).([]views.ExpiringToken)
 	s := session.From(c)
 	if s != nil {
 		p.CSRF = s.CSRF()

@@ -21,6 +21,9 @@ type Page struct {
 	// SecretSyncs shows the Secrets and Secret syncs navigation (the family
 	// is served only when SWITCHBOARD_SECRET_SYNCS is on).
 	SecretSyncs bool
+	// ExpiringTokens, on the home page, are the viewer's teams' API tokens
+	// that expire within ExpiringWithin.
+	ExpiringTokens []ExpiringToken
 }
 
 // Viewer is the signed-in user.

@@ -287,7 +287,7 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 
 	signedIn := ui.Group("", m.requireUser)
 	signedIn.Get("/", h.Home)
-	signedIn.Get("/integrations", h.IntegrationsList)
+	signedIn.Get("/integrations", h.HomeNotices, h.IntegrationsList)
 	signedIn.Get("/integrations/new", h.NewIntegration)
 	signedIn.Get("/integrations/new/node-api-key", h.NodeKeyNew)
 	signedIn.Get("/integrations/new/node-api-key/nodes", h.NodeKeyNodes)
