@@ -12,50 +12,61 @@ import (
 // verification counts, rolling with a grace period, and the lifecycle
 // events (grace ended, expiring soon) claimed once across instances.
 
-func apiKeyExpr(d *DB) string {
+func apiKeyExpr(d *DB) string { return apiKeyExprOf(d, "i") }
+
+// apiKeyExprOf is the indexed api_key attribute of integrations alias a.
+func apiKeyExprOf(d *DB, a string) string {
 	if d.dialect == SQLite {
-		return `json_extract(i.attrs, '$.api_key')`
+		return `json_extract(` + a + `.attrs, '$.api_key')`
 	}
-	return `i.attrs->>'api_key'`
+	return a + `.attrs->>'api_key'`
 }
 
-// NodeKeyLookup returns exactly one row whatever apiKey is: the node key
-// whose api_key it is (found; an index on the attribute serves it in both
-// dialects), or else dummy, a row of the same shape
-// given by the caller, sent back through the same query and decoded the
-// same way. So a verification does the same work for a known key with a
-// wrong secret as for an unknown key: one query that returns one row of
-// the same columns, one scan. The second arm repeats the index probe of
-// the first (NOT EXISTS) in both cases; its values take the first arm's
-// column types. With a nil dummy no row is returned for a miss.
-func (d *DB) NodeKeyLookup(ctx context.Context, provider, apiKey string, dummy *IntegrationRow) (*IntegrationRow, bool, error) {
+// NodeKeyLookup looks a node key up so that a known key and an unknown
+// one cost the same work. decoy is the api_key of another node key that
+// exists (see NodeKeyDecoy). One query: a probe of the api_key index for
+// apiKey chooses which key to read, apiKey when it exists and else decoy;
+// then the chosen key's row is read through the same index, scanned and
+// decoded. So for a known key (with a wrong secret) and for an unknown
+// key alike: one index probe, then one probe and one real node-key row of
+// the same shape read; found tells them apart. nil, false when neither
+// key exists (the decoy was deleted meanwhile: pick another).
+func (d *DB) NodeKeyLookup(ctx context.Context, provider, apiKey, decoy string) (*IntegrationRow, bool, error) {
 	expr := apiKeyExpr(d)
-	// The integration's own columns only (no joins, which a found row
-	// would pay for and a missing one not); the team and node names and
-	// the creator are left empty.
-	query := `SELECT ` + integrationCols + `, '' AS team_slug, '' AS team_name, i.name AS node_name, '' AS created_by, 1 AS found
-	FROM integrations i WHERE i.provider = ? AND ` + expr + ` = ?`
-	args := []any{provider, apiKey}
-	if r := dummy; r != nil {
-		query += `
-	UNION ALL
-	SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '', 0
-	WHERE NOT EXISTS (SELECT 1 FROM integrations i WHERE i.provider = ? AND ` + expr + ` = ?)`
-		args = append(args, r.ID, r.TeamID, r.Provider, r.Name, r.NodeID, r.Status, r.UniqueKey, r.Attrs, r.SecretKeyID,
-			r.SecretCiphertext, r.SecretHash, r.Version, tsp(r.ExpiresAt), r.CreatedByUser, r.CreatedByToken, ts(r.CreatedAt), ts(r.UpdatedAt), tsp(r.RevokedAt),
-			r.ReplacesID, tsp(r.LastUsedAt), r.RolledTo, r.Name, provider, apiKey)
-	}
+	// The integration's own columns only (no joins); the team and node
+	// names and the creator are left empty.
+	query := `SELECT ` + integrationCols + `, '' AS team_slug, '' AS team_name, i.name AS node_name, '' AS created_by,
+		CASE WHEN ` + expr + ` = ? THEN 1 ELSE 0 END AS found
+	FROM integrations i WHERE i.provider = ? AND ` + expr + ` = (SELECT CASE
+		WHEN EXISTS (SELECT 1 FROM integrations k WHERE k.provider = ? AND ` + apiKeyExprOf(d, "k") + ` = ?)
+		THEN ? ELSE ? END)
+	LIMIT 1`
 	var rows []struct {
 		IntegrationRow
 		Found int `db:"found"`
 	}
-	if err := d.x.SelectContext(ctx, &rows, d.q(query), args...); err != nil {
+	if err := d.x.SelectContext(ctx, &rows, d.q(query), apiKey, provider, provider, apiKey, apiKey, decoy); err != nil {
 		return nil, false, fmt.Errorf("db: node key by api key: %w", mapErr(err))
 	}
 	if len(rows) == 0 {
 		return nil, false, nil
 	}
 	return &rows[0].IntegrationRow, rows[0].Found == 1, nil
+}
+
+// NodeKeyDecoy returns the api_key of a node key that exists (the oldest),
+// for NodeKeyLookup to read when the key asked for is unknown; "" when
+// there is none.
+func (d *DB) NodeKeyDecoy(ctx context.Context, provider string) (string, error) {
+	var keys []string
+	if err := d.x.SelectContext(ctx, &keys, d.q(`SELECT `+apiKeyExpr(d)+` FROM integrations i
+		WHERE i.provider = ? AND `+apiKeyExpr(d)+` IS NOT NULL ORDER BY i.created_at, i.id LIMIT 1`), provider); err != nil {
+		return "", fmt.Errorf("db: node key decoy: %w", err)
+	}
+	if len(keys) == 0 {
+		return "", nil
+	}
+	return keys[0], nil
 }
 
 // TouchIntegration records a use at now unless one was recorded less than

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -293,6 +294,10 @@ type keyUse struct {
 	once   sync.Once
 	dummy  string
 	row    *db.IntegrationRow
+	// decoy is the api_key of a real node key that the lookup of an
+	// unknown key reads instead (see db.NodeKeyLookup); nil until picked,
+	// and again when it is deleted.
+	decoy atomic.Pointer[string]
 }
 
 // dummyHash is a keyed hash no secret matches, compared against when the
@@ -303,10 +308,11 @@ func (s *Service) dummyHash() string {
 	return s.keyUse.dummy
 }
 
-// dummyRow is the row the verification lookup returns for an unknown key:
-// a node key of the same shape and size as a real one (uuids, a key of
-// the real length, the permissions of a typical key, a creator token)
-// whose hash no secret matches, so that both paths scan and decode alike.
+// dummyRow stands in for a row when the lookup finds none (no node key
+// exists, or the decoy was deleted): a node key of the same shape and size
+// as a real one (uuids, a key of the real length, the permissions of a
+// typical key, a creator token) whose hash no secret matches, decoded and
+// compared as a row would be.
 func (s *Service) dummyRow() *db.IntegrationRow {
 	s.keyUse.once.Do(func() {
 		s.keyUse.dummy = s.keys.MAC("node-secret", []byte(secrets.RandomID(32)))
@@ -326,27 +332,52 @@ func (s *Service) dummyRow() *db.IntegrationRow {
 	return s.keyUse.row
 }
 
+// nodeKeyDecoy is the decoy for db.NodeKeyLookup: picked once (the oldest
+// node key) and kept until a lookup finds it gone; "" while none exists.
+func (s *Service) nodeKeyDecoy(ctx context.Context) (string, error) {
+	if d := s.keyUse.decoy.Load(); d != nil {
+		return *d, nil
+	}
+	d, err := s.store.NodeKeyDecoy(ctx, ProviderNodeKey)
+	if err != nil || d == "" {
+		return "", err
+	}
+	s.keyUse.decoy.Store(&d)
+	return d, nil
+}
+
 // VerifyNodeKey checks an API key and secret for a service of the actor's
 // team (a team API token; read-only is enough). Malformed values (wrong
 // prefix, length, alphabet or checksum) are refused offline, before any
 // query. Then the key is looked up by its value and the secret's keyed
-// hash compared in constant time; for an unknown key the lookup returns a
-// dummy row of the same shape (with a hash no secret matches) that is
-// decoded and compared the same way, so a wrong secret and an unknown key
-// cost the same. Any failure
+// hash compared in constant time. For an unknown key the same query reads
+// the row of a decoy, another real node key, through the same index (see
+// db.NodeKeyLookup), and that row is decoded and its hash compared the
+// same way: a wrong secret and an unknown key cost the same queries, the
+// same row reads and the same hash computations. Any failure
 // is the same unauthorized error. A success records the use (last_used_at
 // at most once a minute, the daily count in memory until the next flush).
 func (s *Service) VerifyNodeKey(ctx context.Context, actor sb.Actor, apiKey, secret string) (*NodeKey, error) {
 	if !secrets.CheckToken(NodeKeyPrefix, apiKey) || !secrets.CheckToken(NodeSecretPrefix, secret) {
 		return nil, errKeyUnverified
 	}
-	// One row whatever the key: the real one or the dummy (same shape and
-	// size, a hash no secret matches), decoded and compared alike.
-	r, found, err := s.store.NodeKeyLookup(ctx, ProviderNodeKey, apiKey, s.dummyRow())
+	// One real node-key row whatever the key: its own, or the decoy's
+	// (refused whatever the secret, as not found), decoded and compared alike.
+	decoy, err := s.nodeKeyDecoy(ctx)
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
-	hash := s.keyUse.dummy
+	r, found, err := s.store.NodeKeyLookup(ctx, ProviderNodeKey, apiKey, decoy)
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	if r == nil {
+		// Neither the key nor the decoy exists: no node key at all, or
+		// the decoy was deleted (pick another next time).
+		s.keyUse.decoy.Store(nil)
+		r = s.dummyRow()
+	}
+	hash := s.dummyHash()
 	if r.SecretHash != nil {
 		hash = *r.SecretHash
 	}

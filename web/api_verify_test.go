@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	sb "switchboard"
 	"switchboard/db"
 	"switchboard/db/dbtest"
@@ -47,6 +46,16 @@ func vkVerify(t testing.TB, env *webtest.Env, token, apiKey, secret string) (int
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode, resp.Header, string(raw)
+}
+
+// vkFlipLast changes a token's last character (so its checksum fails),
+// whatever that character was.
+func vkFlipLast(tok string) string {
+	c := "x"
+	if strings.HasSuffix(tok, c) {
+		c = "y"
+	}
+	return tok[:len(tok)-1] + c
 }
 
 // vkHeaders are a response's headers without the ones that differ per request.
@@ -126,7 +135,7 @@ func TestAPINodeKeyVerify_LiveAndEveryFailure(t *testing.T) {
 			{"wrong secret", liveKey, unknownSecret},
 			{"secret of another key", liveKey, revokedSecret},
 			{"malformed key", "apex_nope", liveSecret},
-			{"bad checksum", liveKey[:len(liveKey)-1] + "x", liveSecret},
+			{"bad checksum", vkFlipLast(liveKey), liveSecret},
 			{"key as secret", liveKey, liveKey},
 		}
 		var wantStatus int
@@ -310,31 +319,70 @@ func benchVerify(b *testing.B, d db.Dialect) {
 	})
 }
 
-// TestNodeKeyLookup_AlwaysOneRow: the verification lookup returns exactly
-// one row for an unknown key too (the dummy given, of the same shape,
-// decoded by the same scan, marked not found) and the key's own row for a
-// known key; so the two paths of a verification do the same work (timed by
-// BenchmarkVerify). On SQLite and PostgreSQL.
+// TestNodeKeyLookup_AlwaysOneRow: the verification lookup reads one real
+// node-key row for an unknown key too (the decoy's, marked not found) and
+// the key's own row for a known key, so the two paths of a verification
+// do the same work (timed by BenchmarkVerify); with neither key there it
+// returns none. When the decoy is deleted the service picks another and
+// verification goes on working. On SQLite and PostgreSQL.
 func TestNodeKeyLookup_AlwaysOneRow(t *testing.T) {
 	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
 		team := env.CreateTeam("payments")
 		rw := env.CreateToken(team.ID, false)
-		id, key, _ := vkKey(t, env, rw, env.CreateNode(team.ID, "edge").ID, nil)
-		real, err := env.Store.IntegrationByID(context.Background(), id)
+		ro := env.CreateToken(team.ID, true)
+		ctx := context.Background()
+		if d, err := env.Store.NodeKeyDecoy(ctx, "node-api-key"); err != nil || d != "" {
+			t.Fatalf("decoy with no node key: %q (%v), want none", d, err)
+		}
+		unknown, _ := secrets.NewToken("apex_")
+		wellFormed, _ := secrets.NewToken("apexs_")
+		if st, _, _ := vkVerify(t, env, ro, unknown, wellFormed); st != http.StatusUnauthorized {
+			t.Errorf("verify with no node key at all: %d, want 401", st)
+		}
+		oldID, oldKey, _ := vkKey(t, env, rw, env.CreateNode(team.ID, "edge").ID, nil)
+		time.Sleep(2 * time.Millisecond) // distinct created_at
+		id, key, secret := vkKey(t, env, rw, env.CreateNode(team.ID, "edge-2").ID, nil)
+		real, err := env.Store.IntegrationByID(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dummy := real.Integration
-		dummy.ID, dummy.Name = uuid.NewString(), "dummy"
-		unknown, _ := secrets.NewToken("apex_")
-		ctx := context.Background()
-		got, found, err := env.Store.NodeKeyLookup(ctx, "node-api-key", unknown, &db.IntegrationRow{Integration: dummy})
-		if err != nil || found || got == nil || got.ID != dummy.ID || got.Attrs != dummy.Attrs || !got.CreatedAt.Equal(dummy.CreatedAt) {
-			t.Errorf("unknown key: %+v found %v (%v), want the dummy row, not found", got, found, err)
+		decoy, err := env.Store.NodeKeyDecoy(ctx, "node-api-key")
+		if err != nil || decoy != oldKey {
+			t.Fatalf("decoy = %q (%v), want the oldest key %q", decoy, err, oldKey)
 		}
-		got, found, err = env.Store.NodeKeyLookup(ctx, "node-api-key", key, &db.IntegrationRow{Integration: dummy})
+		got, found, err := env.Store.NodeKeyLookup(ctx, "node-api-key", unknown, decoy)
+		if err != nil || found || got == nil || got.ID != oldID || got.SecretHash == nil {
+			t.Errorf("unknown key: %+v found %v (%v), want the decoy's row, not found", got, found, err)
+		}
+		got, found, err = env.Store.NodeKeyLookup(ctx, "node-api-key", key, decoy)
 		if err != nil || !found || got == nil || got.ID != id || got.SecretHash == nil || *got.SecretHash != *real.SecretHash {
 			t.Errorf("known key: %+v found %v (%v), want its row", got, found, err)
+		}
+		if got, found, err = env.Store.NodeKeyLookup(ctx, "node-api-key", oldKey, decoy); err != nil || !found || got == nil || got.ID != oldID {
+			t.Errorf("the decoy's own key: %+v found %v (%v), want its row, found", got, found, err)
+		}
+		other, _ := secrets.NewToken("apex_")
+		if got, found, err = env.Store.NodeKeyLookup(ctx, "node-api-key", unknown, other); err != nil || found || got != nil {
+			t.Errorf("neither key exists: %+v found %v (%v), want no row", got, found, err)
+		}
+
+		// The service's decoy (the oldest key) is deleted: an unknown key
+		// is still refused, and the live key still verifies.
+		if st, _, _ := vkVerify(t, env, ro, unknown, secret); st != http.StatusUnauthorized {
+			t.Errorf("unknown key: %d, want 401", st)
+		}
+		for _, q := range []string{`DELETE FROM key_verifications WHERE integration_id = ?`, `DELETE FROM integrations WHERE id = ?`} {
+			if _, err := env.Store.SQLX().ExecContext(ctx, env.Store.SQLX().Rebind(q), oldID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 2 {
+			if st, _, body := vkVerify(t, env, ro, unknown, secret); st != http.StatusUnauthorized {
+				t.Errorf("unknown key after the decoy was deleted: %d %s, want 401", st, body)
+			}
+			if st, _, body := vkVerify(t, env, ro, key, secret); st != http.StatusOK {
+				t.Errorf("live key after the decoy was deleted: %d %s, want 200", st, body)
+			}
 		}
 	})
 }
