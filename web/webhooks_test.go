@@ -34,6 +34,9 @@ type whReceiver struct {
 	codes  []int
 	got    []whDelivery
 	srv    *httptest.Server
+	// onDelivery, when set, runs (under mu) as a delivery arrives,
+	// before it is answered.
+	onDelivery func()
 }
 
 type whDelivery struct {
@@ -62,6 +65,9 @@ func whNewReceiver(t *testing.T, codes ...int) *whReceiver {
 			code, r.codes = r.codes[0], r.codes[1:]
 		}
 		r.got = append(r.got, whDelivery{EventID: p.ID, Type: p.Type, Body: string(body), Code: code})
+		if r.onDelivery != nil {
+			r.onDelivery()
+		}
 		w.WriteHeader(code)
 	}))
 	t.Cleanup(r.srv.Close)
@@ -291,15 +297,7 @@ func TestWebhooks_RestartLosesNothing(t *testing.T) {
 // skips, or fails under SWITCHBOARD_REQUIRE_POSTGRES=1.
 func TestWebhooks_PostgresCrashLosesNothing(t *testing.T) {
 	pg := dbtest.StartCluster(t)
-	k, err := secrets.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := secrets.ParseKeyring(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := exInstance(t, pg.URL(), keys)
+	env := exInstance(t, pg.URL(), whKeyring(t))
 	ctx := context.Background()
 	rcv := whNewReceiver(t, http.StatusServiceUnavailable)
 	team := env.CreateTeam("payments")
@@ -410,6 +408,84 @@ func TestWebhooks_PostgresCrashLosesNothing(t *testing.T) {
 		t.Logf("server log:\n%s", pg.ServerLog())
 		t.Errorf("the server log shows no crash recovery")
 	}
+}
+
+// TestWebhooks_PostgresCrashMidDeliveryOnce: the server crashes while a
+// delivery is in flight, after the receiver got it and before its result
+// is written; it is back a second later. The engine keeps retrying the
+// write of the result until it lands, so the event is not sent again when
+// the claim runs out: the receiver gets it exactly once, signed. Without
+// initdb it skips, or fails under SWITCHBOARD_REQUIRE_POSTGRES=1.
+func TestWebhooks_PostgresCrashMidDeliveryOnce(t *testing.T) {
+	pg := dbtest.StartCluster(t)
+	env := exInstance(t, pg.URL(), whKeyring(t))
+	ctx := context.Background()
+	rcv := whNewReceiver(t)
+	team := env.CreateTeam("payments")
+	admin := env.CreateUser("admin@example.com", sb.RoleAdmin)
+	actor := sb.Actor{UserID: admin.ID, Role: sb.RoleAdmin, Email: admin.Email}
+	secret, ep, err := env.App.Webhooks.Create(ctx, actor, webhooks.Input{URL: rcv.srv.URL, Events: "integration.create"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.secret = secret
+	var mu sync.Mutex
+	now := time.Now().UTC().Add(time.Second)
+	env.App.Webhooks.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	created, err := env.App.Services.Create(ctx, actor, &integrations.NodeKeyInput{NodeID: env.CreateNode(team.ID, "edge").ID, Name: "k"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := make(chan error, 1)
+	rcv.mu.Lock()
+	rcv.onDelivery = func() {
+		rcv.onDelivery = nil
+		if err := pg.CrashErr(); err != nil {
+			restarted <- err
+			return
+		}
+		go func() {
+			time.Sleep(time.Second)
+			restarted <- pg.StartErr()
+		}()
+	}
+	rcv.mu.Unlock()
+	d := env.App.WebhookDispatcher
+	n, err := d.RunOnce(ctx) // returns once the result is written, after the restart
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || n != 1 {
+		t.Errorf("the attempt through the crash: %d (%v), want 1 and its result written", n, err)
+	}
+	mu.Lock()
+	now = now.Add(10 * time.Minute) // long past the claim's hold
+	mu.Unlock()
+	if n, err := d.RunOnce(ctx); err != nil || n != 0 {
+		t.Errorf("after the claim's hold: %d attempts (%v), want 0", n, err)
+	}
+	got := rcv.deliveries()
+	if len(got) != 1 || got[0].Code != http.StatusOK || !strings.Contains(got[0].Body, created.Record.ID) {
+		t.Errorf("the receiver saw %+v, want the integration.create of %s once", got, created.Record.ID)
+	}
+	rows, err := env.Store.ListWebhookDeliveries(ctx, ep.ID, 10)
+	if err != nil || len(rows) != 1 || rows[0].Status != "delivered" || rows[0].Attempts != 1 {
+		t.Errorf("deliveries after the restart: %+v (%v), want one delivered in 1 attempt", rows, err)
+	}
+}
+
+// whKeyring is a fresh master keyring for apps a test opens itself.
+func whKeyring(t *testing.T) *secrets.Keyring {
+	t.Helper()
+	k, err := secrets.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secrets.ParseKeyring(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
 
 // waitFor polls cond every 20 ms until it holds, failing t after limit.

@@ -41,12 +41,16 @@ type Dispatcher struct {
 	AttemptTimeout time.Duration
 	// Batch is the most deliveries claimed per poll.
 	Batch int
+	// FinishFor is how long a failed write of an attempt's result is
+	// retried (the database restarting). It stays well inside the claim's
+	// hold: once the hold runs out the delivery is claimed and sent again.
+	FinishFor time.Duration
 }
 
 // NewDispatcher returns a dispatcher of s: a poll every 5 seconds, 10
 // seconds per attempt.
 func (s *Service) NewDispatcher() *Dispatcher {
-	return &Dispatcher{svc: s, Interval: 5 * time.Second, AttemptTimeout: 10 * time.Second, Batch: 50}
+	return &Dispatcher{svc: s, Interval: 5 * time.Second, AttemptTimeout: 10 * time.Second, Batch: 50, FinishFor: 30 * time.Second}
 }
 
 // Run polls until ctx ends.
@@ -66,12 +70,16 @@ func (d *Dispatcher) Run(ctx context.Context) {
 }
 
 // RunOnce claims the deliveries due now and attempts each once; it returns
-// how many it attempted.
+// how many it attempted. When an attempt's result cannot be written even
+// after FinishFor (the database is down), the rest of the batch is left:
+// their claims run out and a later poll sends them.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	s := d.svc
 	claimed, err := s.store.ClaimWebhookDeliveries(ctx, s.Now(), 2*d.AttemptTimeout+time.Minute, d.Batch)
-	for _, w := range claimed {
-		d.attempt(ctx, w)
+	for i, w := range claimed {
+		if ferr := d.attempt(ctx, w); ferr != nil {
+			return i + 1, ferr
+		}
 	}
 	return len(claimed), err
 }
@@ -86,7 +94,9 @@ func (d *Dispatcher) client() *http.Client {
 	}
 }
 
-func (d *Dispatcher) attempt(ctx context.Context, w db.WebhookDelivery) {
+// attempt posts w once and records the result; it returns the error of a
+// result that could not be recorded.
+func (d *Dispatcher) attempt(ctx context.Context, w db.WebhookDelivery) error {
 	s := d.svc
 	res := d.post(ctx, w)
 	now := s.Now()
@@ -100,8 +110,34 @@ func (d *Dispatcher) attempt(ctx context.Context, w db.WebhookDelivery) {
 				now.UTC().Format("2006-01-02 15:04 UTC"), ep.FailingSince.UTC().Format("2006-01-02 15:04 UTC"), describe(res))
 		}
 	}
-	if err := s.store.FinishWebhookDelivery(ctx, w, now, res); err != nil {
+	if err := d.finish(ctx, w, now, res); err != nil {
 		s.log.Warn("webhook delivery result", "endpoint_id", w.EndpointID, "event_id", w.EventID, "err", err)
+		return err
+	}
+	return nil
+}
+
+// finish records an attempt's result, retrying a failed write for
+// FinishFor: the receiver may already have the event, and a result lost
+// means the event is sent again when the claim runs out. The write is
+// idempotent (it sets the delivery's state), so retrying after a commit
+// whose answer was lost is harmless.
+func (d *Dispatcher) finish(ctx context.Context, w db.WebhookDelivery, now time.Time, res db.WebhookResult) error {
+	deadline := time.Now().Add(d.FinishFor)
+	wait := 100 * time.Millisecond
+	for {
+		err := d.svc.store.FinishWebhookDelivery(ctx, w, now, res)
+		if err == nil || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Second)
 	}
 }
 

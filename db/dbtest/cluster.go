@@ -114,18 +114,35 @@ func (c *Cluster) URL() string {
 // from the write-ahead log.
 func (c *Cluster) Crash() {
 	c.tb.Helper()
-	if out, err := c.pgctl("-m", "immediate", "-w", "stop"); err != nil {
-		c.tb.Fatalf("pg_ctl stop -m immediate: %v\n%s", err, out)
+	if err := c.CrashErr(); err != nil {
+		c.tb.Fatal(err)
 	}
+}
+
+// CrashErr is Crash for another goroutine than the test's: it returns the
+// failure instead of failing the test.
+func (c *Cluster) CrashErr() error {
+	if out, err := c.pgctl("-m", "immediate", "-w", "stop"); err != nil {
+		return fmt.Errorf("pg_ctl stop -m immediate: %v\n%s", err, out)
+	}
+	return nil
 }
 
 // Start starts the server again on the same data dir and port, waiting
 // until it accepts connections.
 func (c *Cluster) Start() {
 	c.tb.Helper()
-	if err := c.start(); err != nil {
-		c.tb.Fatalf("restart PostgreSQL: %v", err)
+	if err := c.StartErr(); err != nil {
+		c.tb.Fatal(err)
 	}
+}
+
+// StartErr is Start for another goroutine than the test's.
+func (c *Cluster) StartErr() error {
+	if err := c.start(); err != nil {
+		return fmt.Errorf("restart PostgreSQL: %v", err)
+	}
+	return nil
 }
 
 // ServerLog returns the server's log so far.
