@@ -65,7 +65,13 @@ func StartCluster(tb testing.TB) *Cluster {
 		tb.Skip(msg)
 	}
 	c := &Cluster{tb: tb, bindir: bindir}
-	dir, err := os.MkdirTemp("", "switchboard-pgtest-")
+	parent := ""
+	if os.Geteuid() == 0 {
+		// The postgres user must reach the dir: not a $TMPDIR under
+		// root's home.
+		parent = "/tmp"
+	}
+	dir, err := os.MkdirTemp(parent, "switchboard-pgtest-")
 	if err != nil {
 		tb.Fatal(err)
 	}
