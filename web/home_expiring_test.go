@@ -15,7 +15,8 @@ import (
 // TestHome_FlagsExpiringTokens: the home page (the integrations list)
 // flags the API tokens that expire within 7 days, of the viewer's teams
 // only: an admin sees every team's, a support user only their teams'; a
-// token further off, already expired or revoked is not flagged. On
+// token further off, already expired, revoked or stopped with its
+// disabled creator is not flagged. On
 // SQLite and PostgreSQL.
 func TestHome_FlagsExpiringTokens(t *testing.T) {
 	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
@@ -39,6 +40,15 @@ func TestHome_FlagsExpiringTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		token(ops.ID, "ops-soon", 8*24*time.Hour)
+		// A token stops with its disabled creator: not flagged either.
+		gone := env.CreateUser("gone@example.com", sb.RoleSupport, "payments")
+		if _, _, err := env.App.Access.CreateToken(ctx, sb.Actor{UserID: gone.ID, Role: sb.RoleSupport, Email: gone.Email, Teams: []string{pay.ID}},
+			access.TokenInput{TeamID: pay.ID, Name: "pay-creator-gone", ExpiresIn: 9 * 24 * time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.App.Access.DisableUser(ctx, root, gone.ID); err != nil {
+			t.Fatal(err)
+		}
 		later := time.Now().Add(4 * 24 * time.Hour) // pay-soon has 5 days left, ops-soon 4
 		env.App.Access.Now = func() time.Time { return later }
 
