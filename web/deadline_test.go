@@ -81,6 +81,18 @@ func TestDeadline_LockedDatabase(t *testing.T) {
 // again both answer 200.
 func TestDeadline_SilentDatabase(t *testing.T) {
 	u, relay := dbtest.SilentURL(t)
+	deadlineWhenSilent(t, u, relay.Silence, relay.Speak)
+}
+
+// TestDeadline_StoppedPostgres is the same with a real server stopped by
+// SIGSTOP (a cluster of the test's own: every process of it, postmaster and
+// backends, is stopped, then resumed with SIGCONT).
+func TestDeadline_StoppedPostgres(t *testing.T) {
+	c := dbtest.StartCluster(t)
+	deadlineWhenSilent(t, c.URL(), c.Freeze, c.Thaw)
+}
+
+func deadlineWhenSilent(t *testing.T, u string, silence, speak func()) {
 	store, err := db.Open(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +108,7 @@ func TestDeadline_SilentDatabase(t *testing.T) {
 		t.Fatalf("before the silence: GET /api/v1/integrations = %d %s", resp.StatusCode, body)
 	}
 
-	relay.Silence()
+	silence()
 	timed := func(name string, within time.Duration, fn func()) {
 		t.Helper()
 		start := time.Now()
@@ -126,7 +138,7 @@ func TestDeadline_SilentDatabase(t *testing.T) {
 		}
 	})
 
-	relay.Speak()
+	speak()
 	waitFor := time.Now().Add(10 * time.Second)
 	for {
 		resp, _, body := env.API(http.MethodGet, "/api/v1/integrations", token, nil)

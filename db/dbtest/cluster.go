@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -209,4 +210,66 @@ func freePort(tb testing.TB) int {
 func executable(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// Freeze stops every process of the server with SIGSTOP, as an operator's
+// kill -STOP (or a hung host) does: its connections stay open and nothing
+// answers. Thaw resumes them; the test's cleanup thaws a frozen server.
+func (c *Cluster) Freeze() {
+	c.tb.Helper()
+	c.signal(syscall.SIGSTOP)
+	c.tb.Cleanup(func() { c.signalErr(syscall.SIGCONT) })
+}
+
+// Thaw resumes a frozen server (SIGCONT).
+func (c *Cluster) Thaw() {
+	c.tb.Helper()
+	c.signal(syscall.SIGCONT)
+}
+
+func (c *Cluster) signal(sig syscall.Signal) {
+	c.tb.Helper()
+	if err := c.signalErr(sig); err != nil {
+		c.tb.Fatal(err)
+	}
+}
+
+// signalErr sends sig to the postmaster and each of its children (the
+// backends, checkpointer, WAL writer...).
+func (c *Cluster) signalErr(sig syscall.Signal) error {
+	b, err := os.ReadFile(filepath.Join(c.data(), "postmaster.pid"))
+	if err != nil {
+		return fmt.Errorf("read postmaster.pid: %v", err)
+	}
+	first, _, _ := bytes.Cut(b, []byte("\n"))
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(first)))
+	if err != nil {
+		return fmt.Errorf("postmaster.pid: %v", err)
+	}
+	pids := []int{pid}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		s, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ')'.
+		i := bytes.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := bytes.Fields(s[i+1:])
+		if len(f) >= 2 {
+			if ppid, _ := strconv.Atoi(string(f[1])); ppid == pid {
+				child, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+				pids = append(pids, child)
+			}
+		}
+	}
+	for _, p := range pids {
+		if err := syscall.Kill(p, sig); err != nil && p == pid {
+			return fmt.Errorf("signal %v to the postmaster %d: %v", sig, p, err)
+		}
+	}
+	return nil
 }
