@@ -54,6 +54,10 @@ type IntegrationRow struct {
 	// one in a rotation.
 	Kind       string  `db:"kind"`
 	ReplacedBy *string `db:"replaced_by"`
+	// NameKey is the name as the name search orders it (the database's
+	// lower(name)), set by ListIntegrationSummaries: a name search's
+	// keyset cursor.
+	NameKey string `db:"name_key"`
 }
 
 const integrationCols = `i.id, i.team_id, i.provider, i.name, i.node_id, i.status, i.unique_key, i.attrs, i.secret_key_id,
@@ -155,15 +159,22 @@ type IntegrationFilter struct {
 	// still returned newest first (the page before a page).
 	AfterAt *time.Time
 	AfterID string
-	Limit   int
+	// With a NamePrefix the rows come in name order (lower(name), then
+	// id: the name index, migration 018, serves it for any page depth)
+	// and the cursor is BeforeName/BeforeID (rows after it in that order)
+	// or AfterName/AfterID (rows before it, still returned in name order);
+	// BeforeAt/AfterAt are not used.
+	BeforeName string
+	AfterName  string
+	Limit      int
 }
 
 // MaxIntegrationLimit is the largest page of integrations a list reads.
 const MaxIntegrationLimit = 500
 
 // where renders the filter as a WHERE clause and the ORDER BY and LIMIT of
-// its page; asc is set when the rows come oldest first (an After cursor)
-// and the caller must reverse them.
+// its page; asc is set when the rows come in the reverse of the list's
+// order (an After cursor) and the caller must reverse them.
 func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, asc bool) {
 	clause = ` WHERE 1=1`
 	if f.TeamIDs != nil {
@@ -191,6 +202,35 @@ func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, as
 		clause += ` AND ` + name + ` >= ? AND ` + name + ` < ? AND substr(lower(i.name), 1, ?) = ?`
 		args = append(args, p, p+"\U0010FFFF", utf8.RuneCountInString(p), p)
 	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	if f.Limit > MaxIntegrationLimit+1 {
+		f.Limit = MaxIntegrationLimit + 1
+	}
+	if f.NamePrefix != "" {
+		// Name order: the (name, id) index walked from the cursor, so a
+		// search matching many rows reads a page, never sorts them all.
+		name := `lower(i.name)`
+		if dialect == Postgres {
+			name = `(lower(i.name) COLLATE "C")`
+		}
+		if f.BeforeID != "" {
+			clause += ` AND (` + name + `, i.id) > (?, ?)`
+			args = append(args, f.BeforeName, f.BeforeID)
+		} else if f.AfterID != "" {
+			clause += ` AND (` + name + `, i.id) < (?, ?)`
+			args = append(args, f.AfterName, f.AfterID)
+			asc = true // read backwards: the caller reverses
+		}
+		if asc {
+			clause += ` ORDER BY ` + name + ` DESC, i.id DESC LIMIT ?`
+		} else {
+			clause += ` ORDER BY ` + name + ` ASC, i.id ASC LIMIT ?`
+		}
+		args = append(args, f.Limit)
+		return clause, args, asc
+	}
 	if f.BeforeAt != nil {
 		// A row value, which both dialects turn into one index range.
 		clause += ` AND (i.created_at, i.id) < (?, ?)`
@@ -200,12 +240,6 @@ func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, as
 		clause += ` AND (i.created_at, i.id) > (?, ?)`
 		args = append(args, ts(*f.AfterAt), f.AfterID)
 		asc = f.BeforeAt == nil
-	}
-	if f.Limit <= 0 {
-		f.Limit = 100
-	}
-	if f.Limit > MaxIntegrationLimit+1 {
-		f.Limit = MaxIntegrationLimit + 1
 	}
 	if asc {
 		clause += ` ORDER BY i.created_at ASC, i.id ASC LIMIT ?`
@@ -244,7 +278,8 @@ func (d *DB) ListIntegrationSummaries(ctx context.Context, f IntegrationFilter) 
 	sel := `SELECT i.id, i.team_id, i.provider, i.name, i.node_id, i.status, i.version, i.expires_at, i.created_at, i.updated_at,
 	i.revoked_at, i.replaces_id, i.last_used_at, i.rolled_to, t.slug AS team_slug, t.name AS team_name, n.name AS node_name,
 	COALESCE(u.email, 'token ' || tk.name, '') AS created_by, ` + kind + ` AS kind,
-	(SELECT s.id FROM integrations s WHERE s.replaces_id = i.id ORDER BY s.created_at DESC LIMIT 1) AS replaced_by` + integrationFrom
+	(SELECT s.id FROM integrations s WHERE s.replaces_id = i.id ORDER BY s.created_at DESC LIMIT 1) AS replaced_by,
+	lower(i.name) AS name_key` + integrationFrom
 	var out []IntegrationRow
 	if err := d.listIntegrations(ctx, sel, f, &out); err != nil {
 		return nil, err
