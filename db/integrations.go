@@ -172,6 +172,25 @@ type IntegrationFilter struct {
 // MaxIntegrationLimit is the largest page of integrations a list reads.
 const MaxIntegrationLimit = 500
 
+// prefixUpper is the least string above every string starting with p in
+// bytewise (UTF-8, so code point) order: p with its last code point that
+// can grow increased by one and what follows it dropped. ok is false when
+// none can grow (every string at or above p starts with it).
+func prefixUpper(p string) (string, bool) {
+	rs := []rune(p)
+	for i := len(rs) - 1; i >= 0; i-- {
+		r := rs[i] + 1
+		if r >= 0xD800 && r <= 0xDFFF {
+			r = 0xE000 // no code points in the surrogate range
+		}
+		if r <= utf8.MaxRune {
+			rs[i] = r
+			return string(rs[:i+1]), true
+		}
+	}
+	return "", false
+}
+
 // where renders the filter as a WHERE clause and the ORDER BY and LIMIT of
 // its page; asc is set when the rows come in the reverse of the list's
 // order (an After cursor) and the caller must reverse them.
@@ -194,13 +213,20 @@ func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, as
 		args = append(args, f.Status)
 	}
 	if p := strings.ToLower(f.NamePrefix); p != "" {
-		// A range on the lower-cased name (the index), then the exact test.
+		// The names starting with p are exactly a range of the lower-cased
+		// name compared bytewise (the index), so no further test: one the
+		// planner cannot estimate made PostgreSQL expect 45 matches of
+		// 10,000 and sort them all instead of walking the index.
 		name := `lower(i.name)`
 		if dialect == Postgres {
 			name = `(lower(i.name) COLLATE "C")` // the index's expression
 		}
-		clause += ` AND ` + name + ` >= ? AND ` + name + ` < ? AND substr(lower(i.name), 1, ?) = ?`
-		args = append(args, p, p+"\U0010FFFF", utf8.RuneCountInString(p), p)
+		clause += ` AND ` + name + ` >= ?`
+		args = append(args, p)
+		if upper, ok := prefixUpper(p); ok {
+			clause += ` AND ` + name + ` < ?`
+			args = append(args, upper)
+		}
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
