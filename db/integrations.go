@@ -148,6 +148,10 @@ type IntegrationFilter struct {
 	TeamIDs  []string
 	Provider string
 	NodeID   string
+	// NodeIDs keeps the rows of these nodes (nil: any; empty: none).
+	NodeIDs []string
+	// Statuses keeps the rows in one of these stored statuses (nil: any).
+	Statuses []string
 	// Status keeps one stored status; NamePrefix the names starting with it
 	// (compared without case).
 	Status     string
@@ -211,6 +215,14 @@ func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, as
 	if f.Status != "" {
 		clause += ` AND i.status = ?`
 		args = append(args, f.Status)
+	}
+	if f.NodeIDs != nil {
+		clause += ` AND i.node_id IN (?)`
+		args = append(args, f.NodeIDs)
+	}
+	if f.Statuses != nil {
+		clause += ` AND i.status IN (?)`
+		args = append(args, f.Statuses)
 	}
 	if p := strings.ToLower(f.NamePrefix); p != "" {
 		// The names starting with p are exactly a range of the lower-cased
@@ -314,7 +326,7 @@ func (d *DB) ListIntegrationSummaries(ctx context.Context, f IntegrationFilter) 
 }
 
 func (d *DB) listIntegrations(ctx context.Context, sel string, f IntegrationFilter, out *[]IntegrationRow) error {
-	if f.TeamIDs != nil && len(f.TeamIDs) == 0 {
+	if f.TeamIDs != nil && len(f.TeamIDs) == 0 || f.NodeIDs != nil && len(f.NodeIDs) == 0 || f.Statuses != nil && len(f.Statuses) == 0 {
 		return nil
 	}
 	where, args, asc := f.where(d.dialect)
