@@ -335,7 +335,7 @@ func (d *DB) listIntegrations(ctx context.Context, sel string, f IntegrationFilt
 	if err != nil {
 		return fmt.Errorf("db: list integrations: %w", err)
 	}
-	if err := d.x.SelectContext(ctx, out, d.q(query), args...); err != nil {
+	if err := d.selectPrepared(ctx, out, d.q(query), args...); err != nil {
 		return fmt.Errorf("db: list integrations: %w", err)
 	}
 	if asc {

@@ -78,7 +78,7 @@ func (d *DB) SessionUserBySID(ctx context.Context, sidHash string) (*SessionUser
 		DisabledAt        *time.Time `db:"disabled_at"`
 		TeamID            *string    `db:"team_id"`
 	}
-	err := d.x.SelectContext(ctx, &rows, d.q(`SELECT s.id AS sid, s.user_id, s.generation, s.last_seen_at, u.email, u.role, u.session_generation, u.disabled_at, m.team_id
+	err := d.selectPrepared(ctx, &rows, d.q(`SELECT s.id AS sid, s.user_id, s.generation, s.last_seen_at, u.email, u.role, u.session_generation, u.disabled_at, m.team_id
 		FROM user_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN team_members m ON m.user_id = s.user_id
 		WHERE s.sid_hash = ? AND s.ended_at IS NULL ORDER BY m.team_id`), sidHash)
 	if err != nil {
