@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -319,10 +320,56 @@ func (d *DB) ListIntegrationSummaries(ctx context.Context, f IntegrationFilter) 
 	(SELECT s.id FROM integrations s WHERE s.replaces_id = i.id ORDER BY s.created_at DESC LIMIT 1) AS replaced_by,
 	lower(i.name) AS name_key` + integrationFrom
 	var out []IntegrationRow
-	if err := d.listIntegrations(ctx, sel, f, &out); err != nil {
+	if err := d.listIntegrationsScan(ctx, sel, f, &out, scanSummary); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// scanSummary reads one row of ListIntegrationSummaries' columns, in
+// their order, without sqlx's reflection (which was a third of the list
+// page's CPU).
+func scanSummary(rows *sql.Rows, r *IntegrationRow) error {
+	return rows.Scan(&r.ID, &r.TeamID, &r.Provider, &r.Name, &r.NodeID, &r.Status, &r.Version, &r.ExpiresAt, &r.CreatedAt, &r.UpdatedAt,
+		&r.RevokedAt, &r.ReplacesID, &r.LastUsedAt, &r.RolledTo, &r.TeamSlug, &r.TeamName, &r.NodeName, &r.CreatedBy, &r.Kind,
+		&r.ReplacedBy, &r.NameKey)
+}
+
+// listIntegrationsScan is listIntegrations with a scan of its own.
+func (d *DB) listIntegrationsScan(ctx context.Context, sel string, f IntegrationFilter, out *[]IntegrationRow, scan func(*sql.Rows, *IntegrationRow) error) error {
+	if f.TeamIDs != nil && len(f.TeamIDs) == 0 || f.NodeIDs != nil && len(f.NodeIDs) == 0 || f.Statuses != nil && len(f.Statuses) == 0 {
+		return nil
+	}
+	where, args, asc := f.where(d.dialect)
+	query, args, err := sqlx.In(sel+where, args...)
+	if err != nil {
+		return fmt.Errorf("db: list integrations: %w", err)
+	}
+	query = d.q(query)
+	var rows *sql.Rows
+	if st := d.prepared(ctx, query); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = d.x.QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("db: list integrations: %w", err)
+	}
+	defer rows.Close()
+	*out = make([]IntegrationRow, 0, min(max(f.Limit, 1), MaxIntegrationLimit+1))
+	for rows.Next() {
+		*out = append(*out, IntegrationRow{})
+		if err := scan(rows, &(*out)[len(*out)-1]); err != nil {
+			return fmt.Errorf("db: list integrations: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: list integrations: %w", err)
+	}
+	if asc {
+		slices.Reverse(*out)
+	}
+	return nil
 }
 
 func (d *DB) listIntegrations(ctx context.Context, sel string, f IntegrationFilter, out *[]IntegrationRow) error {
