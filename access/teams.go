@@ -148,6 +148,19 @@ func (s *Service) CreateNode(ctx context.Context, actor sb.Actor, teamID, name s
 	return n, nil
 }
 
+// NodesPage is Nodes reading at most MaxPageRows (by name), and how many
+// the team has in all.
+func (s *Service) NodesPage(ctx context.Context, actor sb.Actor, teamID string) ([]db.Node, int, error) {
+	if _, err := s.Team(ctx, actor, teamID); err != nil {
+		return nil, 0, err
+	}
+	ns, total, err := s.store.ListNodesLimit(ctx, teamID, MaxPageRows)
+	if err != nil {
+		return nil, 0, sb.Internal(err)
+	}
+	return ns, total, nil
+}
+
 // Nodes lists the nodes of a team the actor may use.
 func (s *Service) Nodes(ctx context.Context, actor sb.Actor, teamID string) ([]db.Node, error) {
 	if _, err := s.Team(ctx, actor, teamID); err != nil {

@@ -206,6 +206,23 @@ func (s *Service) ExpiringTokens(ctx context.Context, actor sb.Actor, within tim
 	return ts, nil
 }
 
+// MaxPageRows is the most rows the tokens and nodes pages list for one
+// team; beyond it they say how many there are in all.
+const MaxPageRows = 200
+
+// TokensPage is Tokens reading at most MaxPageRows (newest first), and
+// how many the team has in all.
+func (s *Service) TokensPage(ctx context.Context, actor sb.Actor, teamID string) ([]db.APIToken, int, error) {
+	if _, err := s.Team(ctx, actor, teamID); err != nil {
+		return nil, 0, err
+	}
+	ts, total, err := s.store.ListAPITokensLimit(ctx, teamID, MaxPageRows)
+	if err != nil {
+		return nil, 0, sb.Internal(err)
+	}
+	return ts, total, nil
+}
+
 // TokenStatus is a token's state for lists: revoked, expired, inactive
 // (its creator stops it: see TokenReason) or active.
 func (s *Service) TokenStatus(t db.APIToken) string {

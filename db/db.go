@@ -48,6 +48,8 @@ type DB struct {
 	dialect Dialect
 	// Now is the store's clock, replaceable in tests.
 	Now func() time.Time
+	// stmts holds the hot read paths' prepared statements (stmtcache.go).
+	stmts stmtCache
 }
 
 // ParseURL checks a database URL and returns its dialect and the driver's DSN.

@@ -37,6 +37,22 @@ func (d *DB) NodeByID(ctx context.Context, id string) (*Node, error) {
 	return &n, nil
 }
 
+// ListNodesLimit is ListNodes reading at most limit nodes (by name) and,
+// when there are more, how many there are in all (total is len(nodes)
+// otherwise).
+func (d *DB) ListNodesLimit(ctx context.Context, teamID string, limit int) (nodes []Node, total int, err error) {
+	if err := d.x.SelectContext(ctx, &nodes, d.q(`SELECT id, team_id, name, created_at FROM nodes WHERE team_id = ? ORDER BY name LIMIT ?`), teamID, limit+1); err != nil {
+		return nil, 0, fmt.Errorf("db: list nodes: %w", err)
+	}
+	if len(nodes) <= limit {
+		return nodes, len(nodes), nil
+	}
+	if err := d.x.GetContext(ctx, &total, d.q(`SELECT COUNT(*) FROM nodes WHERE team_id = ?`), teamID); err != nil {
+		return nil, 0, fmt.Errorf("db: count nodes: %w", err)
+	}
+	return nodes[:limit], total, nil
+}
+
 // ListNodes returns a team's nodes by name.
 func (d *DB) ListNodes(ctx context.Context, teamID string) ([]Node, error) {
 	var out []Node

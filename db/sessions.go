@@ -47,6 +47,57 @@ func (d *DB) SessionBySID(ctx context.Context, sidHash string) (*UserSession, er
 	return &s, nil
 }
 
+// SessionUser is a live session row with its user and the user's teams,
+// as SessionUserBySID reads them in one query.
+type SessionUser struct {
+	SessionID         string
+	UserID            string
+	Generation        int
+	LastSeenAt        time.Time
+	Email             string
+	Role              string
+	SessionGeneration int
+	DisabledAt        *time.Time
+	// TeamIDs are the user's teams, sorted (nil for none).
+	TeamIDs []string
+}
+
+// SessionUserBySID is SessionBySID, UserByID and UserTeamIDs in one round
+// trip (a signed-in page asks for all three on every request): the live
+// session whose id hashes to sidHash, its user and the user's teams.
+// ErrNotFound when there is no live session.
+func (d *DB) SessionUserBySID(ctx context.Context, sidHash string) (*SessionUser, error) {
+	var rows []struct {
+		SessionID         string     `db:"sid"`
+		UserID            string     `db:"user_id"`
+		Generation        int        `db:"generation"`
+		LastSeenAt        time.Time  `db:"last_seen_at"`
+		Email             string     `db:"email"`
+		Role              string     `db:"role"`
+		SessionGeneration int        `db:"session_generation"`
+		DisabledAt        *time.Time `db:"disabled_at"`
+		TeamID            *string    `db:"team_id"`
+	}
+	err := d.selectPrepared(ctx, &rows, d.q(`SELECT s.id AS sid, s.user_id, s.generation, s.last_seen_at, u.email, u.role, u.session_generation, u.disabled_at, m.team_id
+		FROM user_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN team_members m ON m.user_id = s.user_id
+		WHERE s.sid_hash = ? AND s.ended_at IS NULL ORDER BY m.team_id`), sidHash)
+	if err != nil {
+		return nil, fmt.Errorf("db: session user: %w", mapErr(err))
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("db: session user: %w", ErrNotFound)
+	}
+	r := rows[0]
+	out := &SessionUser{SessionID: r.SessionID, UserID: r.UserID, Generation: r.Generation, LastSeenAt: r.LastSeenAt, Email: r.Email,
+		Role: r.Role, SessionGeneration: r.SessionGeneration, DisabledAt: r.DisabledAt}
+	for _, r := range rows {
+		if r.TeamID != nil {
+			out.TeamIDs = append(out.TeamIDs, *r.TeamID)
+		}
+	}
+	return out, nil
+}
+
 // TouchSession records a request of a live session: last seen now, from ip.
 func (d *DB) TouchSession(ctx context.Context, id, ip string) error {
 	if _, err := d.x.ExecContext(ctx, d.q(`UPDATE user_sessions SET last_seen_at = ?, ip = ? WHERE id = ? AND ended_at IS NULL`), d.now(), ip, id); err != nil {

@@ -61,7 +61,7 @@ func (d *DB) TeamBySlug(ctx context.Context, slug string) (*Team, error) {
 func (d *DB) ListTeams(ctx context.Context, ids []string) ([]Team, error) {
 	var out []Team
 	if ids == nil {
-		if err := d.x.SelectContext(ctx, &out, `SELECT id, slug, name, created_at FROM teams ORDER BY name, slug`); err != nil {
+		if err := d.selectPrepared(ctx, &out, `SELECT id, slug, name, created_at FROM teams ORDER BY name, slug`); err != nil {
 			return nil, fmt.Errorf("db: list teams: %w", err)
 		}
 		return out, nil

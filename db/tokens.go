@@ -204,6 +204,23 @@ func (d *DB) ExpiringAPITokens(ctx context.Context, teamIDs []string, now, until
 	return out, nil
 }
 
+// ListAPITokensLimit is ListAPITokens reading at most limit tokens
+// (newest first) and, when there are more, how many there are in all
+// (total is len(tokens) otherwise).
+func (d *DB) ListAPITokensLimit(ctx context.Context, teamID string, limit int) (tokens []APIToken, total int, err error) {
+	if err := d.x.SelectContext(ctx, &tokens, d.q(`SELECT `+tokenListCols+` FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
+		WHERE t.team_id = ? ORDER BY t.created_at DESC, t.id DESC LIMIT ?`), teamID, limit+1); err != nil {
+		return nil, 0, fmt.Errorf("db: list api tokens: %w", err)
+	}
+	if len(tokens) <= limit {
+		return tokens, len(tokens), nil
+	}
+	if err := d.x.GetContext(ctx, &total, d.q(`SELECT COUNT(*) FROM api_tokens WHERE team_id = ?`), teamID); err != nil {
+		return nil, 0, fmt.Errorf("db: count api tokens: %w", err)
+	}
+	return tokens[:limit], total, nil
+}
+
 // APITokenByID returns a token with its creator's email.
 func (d *DB) APITokenByID(ctx context.Context, id string) (*APIToken, error) {
 	var t APIToken

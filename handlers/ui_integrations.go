@@ -64,6 +64,7 @@ func (h *Handlers) IntegrationsList(c *fiber.Ctx) error {
 				filter.Set(k, val)
 			}
 		}
+		v.ByName = p.ByName
 		if p.Older != "" {
 			v.OlderHref = pageHref(filter, "before", p.Older)
 		}

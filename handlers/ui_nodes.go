@@ -3,7 +3,6 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
-	"switchboard/integrations"
 	"switchboard/views"
 )
 
@@ -26,20 +25,19 @@ func (h *Handlers) renderNodes(c *fiber.Ctx, status int, teamID string, v views.
 		return uiError(c, err)
 	}
 	if t != nil {
-		nodes, err := h.Access.Nodes(ctx, actor, t.Value)
+		nodes, total, err := h.Access.NodesPage(ctx, actor, t.Value)
 		if err != nil {
 			return uiError(c, err)
 		}
-		keys, err := h.Integrations.List(ctx, actor, integrations.ListFilter{Provider: integrations.ProviderNodeKey, TeamID: t.Value, Limit: 500})
+		ids := make([]string, len(nodes))
+		for i := range nodes {
+			ids[i] = nodes[i].ID
+		}
+		live, err := h.Integrations.LiveNodeKeys(ctx, actor, t.Value, ids)
 		if err != nil {
 			return uiError(c, err)
 		}
-		live := map[string][2]string{}
-		for i := range keys {
-			if st := keys[i].ShownStatus(); (st == integrations.StatusActive || st == integrations.StatusDisabled) && keys[i].NodeID != nil {
-				live[*keys[i].NodeID] = [2]string{keys[i].ID, keys[i].Name}
-			}
-		}
+		v.Total = total
 		v.TeamID, v.TeamName = t.Value, t.Label
 		for _, n := range nodes {
 			v.Nodes = append(v.Nodes, views.NodeRow{ID: n.ID, Name: n.Name, CreatedAt: n.CreatedAt, KeyID: live[n.ID][0], Key: live[n.ID][1]})

@@ -30,10 +30,11 @@ func (h *Handlers) renderTokens(c *fiber.Ctx, status int, teamID string, v views
 		return uiError(c, err)
 	}
 	if t != nil {
-		tokens, err := h.Access.Tokens(ctx, actor, t.Value)
+		tokens, total, err := h.Access.TokensPage(ctx, actor, t.Value)
 		if err != nil {
 			return uiError(c, err)
 		}
+		v.Total = total
 		v.TeamID, v.TeamName = t.Value, t.Label
 		if v.FormTeamID == "" {
 			v.FormTeamID = t.Value

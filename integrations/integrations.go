@@ -120,6 +120,30 @@ func (s *Service) List(ctx context.Context, actor sb.Actor, f ListFilter) ([]*Re
 	return out, nil
 }
 
+// LiveNodeKeys returns the live (active or disabled, not expired) node
+// API keys of the given nodes of a team the actor may use, as node id to
+// key id and name: one query of the list's columns (never attributes or
+// sealed bytes) for these nodes only. Of two live keys of one node the
+// older is returned, as the nodes page always showed.
+func (s *Service) LiveNodeKeys(ctx context.Context, actor sb.Actor, teamID string, nodeIDs []string) (map[string][2]string, error) {
+	live := map[string][2]string{}
+	if !actor.CanUseTeam(teamID) || len(nodeIDs) == 0 {
+		return live, nil
+	}
+	rows, err := s.store.ListIntegrationSummaries(ctx, db.IntegrationFilter{TeamIDs: []string{teamID}, Provider: ProviderNodeKey,
+		NodeIDs: nodeIDs, Statuses: []string{StatusActive, StatusDisabled}, Limit: db.MaxIntegrationLimit + 1})
+	if err != nil {
+		return nil, sb.Internal(err)
+	}
+	for i := range rows {
+		r := recordOf(&rows[i])
+		if st := r.ShownStatus(); (st == StatusActive || st == StatusDisabled) && r.NodeID != nil {
+			live[*r.NodeID] = [2]string{r.ID, r.Name}
+		}
+	}
+	return live, nil
+}
+
 // MaxListed is the most rows a JSON family's list without paging of its
 // own (Infisical's app connections, LaunchDarkly's configurations of a
 // key) returns: the newest MaxListed, so no list reads without bound.

@@ -2,9 +2,11 @@ package integrations
 
 import (
 	"context"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	sb "switchboard"
@@ -26,17 +28,49 @@ type PageQuery struct {
 	After    string
 }
 
-// Page is a page of the integrations list, newest first.
+// Page is a page of the integrations list, newest first (in name order
+// for a name search: ByName).
 type Page struct {
 	Rows []*Record
 	// Older and Newer are the cursors of the pages either side ("" when
-	// there is none).
+	// there is none): for a name search, the next and the previous page.
 	Older, Newer string
+	ByName       bool
 }
 
 // Cursor is the keyset position of a record in the list, opaque to callers.
 func Cursor(r *Record) string {
 	return strconv.FormatInt(r.CreatedAt.UnixMicro(), 10) + "." + r.ID
+}
+
+// nameCursor is the keyset position of a record in a name search, which
+// lists in name order: "n", the lower-cased name as the database orders it
+// (base64url), ".", the id.
+func nameCursor(r *Record) string {
+	key := ""
+	if r.row != nil {
+		key = r.row.NameKey
+	}
+	return "n" + base64.RawURLEncoding.EncodeToString([]byte(key)) + "." + r.ID
+}
+
+func parseNameCursor(s string) (string, string, bool) {
+	rest, ok := strings.CutPrefix(s, "n")
+	if !ok {
+		return "", "", false
+	}
+	enc, id, ok := strings.Cut(rest, ".")
+	if !ok || len(enc) > 2048 {
+		return "", "", false
+	}
+	key, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil || !utf8.Valid(key) {
+		return "", "", false
+	}
+	if u, err := uuid.Parse(id); err != nil || len(id) != 36 || u.String() != id {
+		return "", "", false
+	}
+	return string(key), id, true
 }
 
 func parseCursor(s string) (*time.Time, string, bool) {
@@ -80,6 +114,17 @@ func (s *Service) ListPage(ctx context.Context, actor sb.Actor, q PageQuery) (*P
 		if c == "" {
 			continue
 		}
+		if f.NamePrefix != "" {
+			key, id, ok := parseNameCursor(c)
+			if !ok {
+				v.Add(name, "is not a page of this list: start again from the first page")
+			} else if name == "before" {
+				f.BeforeName, f.BeforeID = key, id
+			} else {
+				f.AfterName, f.AfterID = key, id
+			}
+			continue
+		}
 		at, id, ok := parseCursor(c)
 		if !ok {
 			v.Add(name, "is not a page of this list: start again from the first page")
@@ -96,6 +141,9 @@ func (s *Service) ListPage(ctx context.Context, actor sb.Actor, q PageQuery) (*P
 	}
 	if f.BeforeAt != nil && f.AfterAt != nil {
 		f.AfterAt = nil // one direction: older wins
+	}
+	if f.BeforeID != "" && f.AfterID != "" && f.NamePrefix != "" {
+		f.AfterName, f.AfterID = "", "" // one direction: next wins
 	}
 	if !actor.IsAdmin() {
 		f.TeamIDs = append([]string{}, actor.Teams...)
@@ -114,8 +162,15 @@ func (s *Service) ListPage(ctx context.Context, actor sb.Actor, q PageQuery) (*P
 	// One row more than a page says whether another follows in the
 	// direction read; the direction came from says there is one that way.
 	more := len(rows) > PageSize
-	if more && f.AfterAt != nil {
-		rows = rows[1:] // read oldest first: the extra one is the newest
+	// after: the page was read backwards from an After cursor; before: it
+	// was read forwards from a Before cursor.
+	after, before, cursor := f.AfterAt != nil, f.BeforeAt != nil, Cursor
+	if f.NamePrefix != "" {
+		p.ByName = true
+		after, before, cursor = f.AfterID != "", f.BeforeID != "", nameCursor
+	}
+	if more && after {
+		rows = rows[1:] // read backwards: the extra one is the first of the page before
 	} else if more {
 		rows = rows[:PageSize]
 	}
@@ -127,17 +182,17 @@ func (s *Service) ListPage(ctx context.Context, actor sb.Actor, q PageQuery) (*P
 		return p, nil
 	}
 	first, last := p.Rows[0], p.Rows[len(p.Rows)-1]
-	if f.AfterAt != nil {
-		p.Older = Cursor(last)
+	if after {
+		p.Older = cursor(last)
 		if more {
-			p.Newer = Cursor(first)
+			p.Newer = cursor(first)
 		}
 	} else {
 		if more {
-			p.Older = Cursor(last)
+			p.Older = cursor(last)
 		}
-		if f.BeforeAt != nil {
-			p.Newer = Cursor(first)
+		if before {
+			p.Newer = cursor(first)
 		}
 	}
 	return p, nil

@@ -113,6 +113,24 @@ func BenchmarkAudit_100k(b *testing.B) {
 					get(b, "/audit?cursor="+url.QueryEscape(deepCursor), `data-testid="audit-row"`)
 				}
 			})
+			// The first and deep pages through the app's handler alone
+			// (webtest.ServeDirect), so B/op is what the server allocates.
+			cookie := c.CookieHeader()
+			for _, page := range []struct{ name, path string }{
+				{"server-page-first", "/audit"},
+				{"server-page-deep", "/audit?cursor=" + url.QueryEscape(deepCursor)},
+			} {
+				b.Run(page.name, func(b *testing.B) {
+					rc := webtest.NewRequestCtx()
+					b.ReportAllocs()
+					for b.Loop() {
+						env.Logs.Reset()
+						if status, body := env.ServeDirect(rc, page.path, cookie); status != http.StatusOK || !strings.Contains(string(body), `data-testid="audit-row"`) {
+							b.Fatalf("GET %s = %d", page.path, status)
+						}
+					}
+				})
+			}
 			b.Run("api-first", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {

@@ -257,3 +257,74 @@ func TestDB_ListIntegrationSummaries_Columns(t *testing.T) {
 		})
 	}
 }
+
+// TestUI_IntegrationsList_NameOrder: a name search lists its matches in
+// name order (case-insensitive, then id), 50 a page, with Next and
+// Previous links that keep the search: the pages together are every match
+// once, in order; Previous from the last page is the page before it; a
+// creation-time cursor on a name search (or a name cursor without one) is
+// refused with 400.
+func TestUI_IntegrationsList_NameOrder(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.New(t, d)
+			team := env.CreateTeam("alpha")
+			// Created newest first in reverse name order, so name order
+			// and creation order disagree; case mixed.
+			now := time.Now().Add(-time.Hour)
+			x := env.Store.SQLX()
+			want := make([]string, 0, 120)
+			for i := range 120 {
+				name := fmt.Sprintf("Key-%03d", i)
+				if i%2 == 1 {
+					name = fmt.Sprintf("key-%03d", i)
+				}
+				at := now.Add(time.Duration(i) * time.Minute).UTC().Truncate(time.Microsecond)
+				x.MustExec(x.Rebind(`INSERT INTO integrations (id, team_id, provider, name, status, attrs, secret_key_id, secret_ciphertext, created_at, updated_at)
+					VALUES (?, ?, '1password', ?, 'active', '{}', 'k1', ?, ?, ?)`), uuid.NewString(), team.ID, name, []byte("sealed"), at, at)
+				want = append(want, name)
+			}
+			seedListRows(t, env, team.ID, "other", 5, now)
+			env.CreateUser("admin@example.com", sb.RoleAdmin)
+			c := env.Client()
+			c.SignIn("admin@example.com")
+			nameRE := regexp.MustCompile(`>([Kk]ey-\d{3})</a>`)
+			names := func(body string) []string {
+				var out []string
+				for _, m := range nameRE.FindAllStringSubmatch(body, -1) {
+					out = append(out, m[1])
+				}
+				return out
+			}
+			var got []string
+			var pages [][]string
+			path := "/integrations?name=KEY"
+			var last string
+			for path != "" && len(pages) < 5 {
+				_, older, _, body := listPage(t, c, path)
+				if len(pages) == 0 && !strings.Contains(body, ">Next") {
+					t.Errorf("first page of a name search has no Next link")
+				}
+				pages = append(pages, names(body))
+				got = append(got, names(body)...)
+				last, path = path, older
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") || len(pages) != 3 || len(pages[0]) != 50 {
+				t.Fatalf("name search pages = %v, want the 120 matches in name order, 50 a page", pages)
+			}
+			_, _, prev, body := listPage(t, c, last)
+			if prev == "" || !strings.Contains(body, ">Previous") || !strings.Contains(prev, "name=KEY") {
+				t.Fatalf("last page: Previous link %q, want one that keeps the search", prev)
+			}
+			_, _, _, body = listPage(t, c, prev)
+			if g := names(body); strings.Join(g, ",") != strings.Join(pages[1], ",") {
+				t.Errorf("Previous from the last page = %v, want the second page %v", g, pages[1])
+			}
+			for _, q := range []string{"name=key&before=1700000000000000." + uuid.NewString(), "before=n" + "a2V5LTAwMA." + uuid.NewString()} {
+				if resp, _ := c.Get("/integrations?" + q); resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("GET ?%s = %d, want 400", q, resp.StatusCode)
+				}
+			}
+		})
+	}
+}

@@ -1,12 +1,16 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	sb "switchboard"
+	"switchboard/access"
 	"switchboard/web/webtest"
 )
 
@@ -55,6 +59,55 @@ func TestNodesPage(t *testing.T) {
 		}
 		if n := usAudit(t, env, "node.create"); n != 3 {
 			t.Errorf("%d node.create rows, want 3 (two fixtures, one added)", n)
+		}
+	})
+}
+
+// TestNodesPage_CapAndLiveKeys: a team with more nodes than a page holds
+// lists the first access.MaxPageRows by name and says how many there are;
+// a node's live key is linked, a revoked one is not (the node offers a new
+// key), and the keys are read for the listed nodes only.
+func TestNodesPage_CapAndLiveKeys(t *testing.T) {
+	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
+		team := env.CreateTeam("payments")
+		a, b := env.CreateNode(team.ID, "a-edge"), env.CreateNode(team.ID, "b-edge")
+		token := env.CreateToken(team.ID, false)
+		_, live, raw := env.API(http.MethodPost, "/api/v1/integrations", token, map[string]any{"node_id": a.ID, "name": "a-key"})
+		if live["id"] == nil {
+			t.Fatalf("create key: %s", raw)
+		}
+		_, gone, raw := env.API(http.MethodPost, "/api/v1/integrations", token, map[string]any{"node_id": b.ID, "name": "b-key"})
+		if gone["id"] == nil {
+			t.Fatalf("create key: %s", raw)
+		}
+		if resp, _, _ := env.API(http.MethodDelete, "/api/v1/integrations/"+gone["id"].(string), token, nil); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("revoke = %d", resp.StatusCode)
+		}
+		x := env.Store.SQLX()
+		for i := range access.MaxPageRows {
+			x.MustExec(x.Rebind(`INSERT INTO nodes (id, team_id, name, created_at) VALUES (?, ?, ?, ?)`), uuid.NewString(), team.ID, fmt.Sprintf("z-%03d", i), time.Now().UTC())
+		}
+		env.CreateUser("admin@example.com", sb.RoleAdmin)
+		c, _ := htSignIn(t, env, "admin@example.com")
+		resp, body := c.Get("/nodes?team=" + team.ID)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /nodes = %d", resp.StatusCode)
+		}
+		if n := strings.Count(body, `data-testid="node-row"`); n != access.MaxPageRows {
+			t.Errorf("%d node rows, want %d", n, access.MaxPageRows)
+		}
+		if want := fmt.Sprintf("of %d nodes", access.MaxPageRows+2); !htHasTestID(body, "nodes-capped") || !strings.Contains(body, want) {
+			t.Errorf("a capped page does not say %q", want)
+		}
+		if !strings.Contains(body, `href="/integrations/`+live["id"].(string)+`"`) || strings.Contains(body, gone["id"].(string)) {
+			t.Errorf("want a-edge's live key linked and b-edge's revoked key not")
+		}
+		if strings.Contains(body, "z-199") || !strings.Contains(body, "z-197") {
+			t.Errorf("want the first nodes by name")
+		}
+		_, body = c.Get("/nodes?team=" + env.CreateTeam("small").ID)
+		if htHasTestID(body, "nodes-capped") {
+			t.Errorf("an uncapped page says it is capped")
 		}
 	})
 }

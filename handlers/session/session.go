@@ -6,11 +6,15 @@
 package session
 
 import (
+	"maps"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"switchboard/secrets"
 )
@@ -25,7 +29,30 @@ type Store struct {
 	Absolute time.Duration
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+
+	// decoded keeps what recent cookies decoded to (see decode).
+	mu      sync.Mutex
+	decoded map[string]decodedCookie
 }
+
+// decodedCookie is the values one cookie string decoded to, until exp (unix
+// nanoseconds).
+type decodedCookie struct {
+	values map[any]any
+	exp    int64
+}
+
+// Decoding a cookie (HMAC check, AES-CTR, gob) costs more than the rest of
+// a signed-in page's session handling: a browser sends the same cookie
+// until it changes (at most once a minute, when "seen" moves), so what a
+// cookie string decoded to is kept for decodeTTL, at most decodeMax of
+// them. Only an exact string that already authenticated is served from
+// here; the idle, absolute, generation and session-row checks still run on
+// every request on the values.
+const (
+	decodeTTL = 30 * time.Second
+	decodeMax = 4096
+)
 
 // NewStore returns a Store whose cookie keys derive from keys (every key of
 // the ring decodes, the active one encodes, so a master key rotation keeps
@@ -65,13 +92,13 @@ type Session struct {
 // cookie gives a new empty session, never an error. An idle or absolute
 // timeout signs the session out.
 func (st *Store) Load(c *fiber.Ctx) *Session {
-	req := &http.Request{Header: http.Header{}}
-	if v := c.Get(fiber.HeaderCookie); v != "" {
-		req.Header.Set("Cookie", v)
-	}
-	s, err := st.cookies.New(req, st.name)
-	if err != nil {
-		s, _ = st.cookies.New(&http.Request{Header: http.Header{}}, st.name)
+	// What gorilla's CookieStore.New does, with the decode cached.
+	s := sessions.NewSession(st.cookies, st.name)
+	opts := *st.cookies.Options
+	s.Options = &opts
+	s.IsNew = true
+	if v := st.decode(c.Cookies(st.name)); v != nil {
+		s.Values, s.IsNew = v, false
 	}
 	sess := &Session{s: s}
 	if sess.UserID() != "" {
@@ -92,6 +119,44 @@ func (st *Store) Load(c *fiber.Ctx) *Session {
 	}
 	c.Locals(localsKey, sess)
 	return sess
+}
+
+// decode returns the values the cookie string raw carries (a copy the
+// request may change), or nil when it is empty or does not decode.
+func (st *Store) decode(raw string) map[any]any {
+	if raw == "" {
+		return nil
+	}
+	now := st.Now().UnixNano()
+	st.mu.Lock()
+	d, ok := st.decoded[raw]
+	st.mu.Unlock()
+	if ok && now < d.exp {
+		return maps.Clone(d.values)
+	}
+	values := map[any]any{}
+	if err := securecookie.DecodeMulti(st.name, raw, &values, st.cookies.Codecs...); err != nil {
+		return nil
+	}
+	st.mu.Lock()
+	if len(st.decoded) >= decodeMax {
+		for k, e := range st.decoded {
+			if now >= e.exp {
+				delete(st.decoded, k)
+			}
+		}
+		if len(st.decoded) >= decodeMax {
+			clear(st.decoded)
+		}
+	}
+	if st.decoded == nil {
+		st.decoded = map[string]decodedCookie{}
+	}
+	// A copy of the key: without fiber's Immutable the string is the
+	// request buffer's, reused by the next request.
+	st.decoded[strings.Clone(raw)] = decodedCookie{values: maps.Clone(values), exp: now + int64(decodeTTL)}
+	st.mu.Unlock()
+	return values
 }
 
 // From returns the request's session (Load must have run).

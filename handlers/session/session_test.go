@@ -85,3 +85,73 @@ func TestFlash_CookieBounded(t *testing.T) {
 		t.Errorf("the repeated flash is queued %d times, want once", saved)
 	}
 }
+
+// TestLoad_DecodeCache: the same cookie loaded twice (the second from the
+// decode cache) gives the values it carries, not what the first request
+// changed in its session; a cookie with one byte changed is refused even
+// after the genuine one was decoded; and the cache keeps a copy of the
+// cookie string, not the request buffer fiber reuses.
+func TestLoad_DecodeCache(t *testing.T) {
+	key, err := secrets.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secrets.ParseKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := NewStore(keys, false, time.Hour, 24*time.Hour)
+	app := fiber.New() // not Immutable: c.Cookies is the request buffer
+	app.Post("/sign-in", func(c *fiber.Ctx) error {
+		s := st.Load(c)
+		s.SignIn("user-1", 3, time.Now())
+		return st.Save(c, s)
+	})
+	var seen []string
+	app.Get("/", func(c *fiber.Ctx) error {
+		s := st.Load(c)
+		seen = append(seen, s.UserID()+"/"+s.CSRF())
+		s.SignOut() // changes this request's values only
+		s.s.Values["uid"] = "changed"
+		return nil
+	})
+	resp, err := app.Test(httptest.NewRequest("POST", "/sign-in", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie := strings.SplitN(resp.Header.Get("Set-Cookie"), ";", 2)[0]
+	get := func(ck string) {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Cookie", ck)
+		if _, err := app.Test(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get(cookie)
+	get(cookie)
+	get(cookie)
+	if len(seen) != 3 || !strings.HasPrefix(seen[0], "user-1/") || seen[1] != seen[0] || seen[2] != seen[0] {
+		t.Fatalf("loads of one cookie saw %q, want the signed-in user and one CSRF token each time", seen)
+	}
+	if len(st.decoded) != 1 {
+		t.Fatalf("decode cache holds %d cookies, want 1", len(st.decoded))
+	}
+	for k := range st.decoded {
+		if k != strings.TrimPrefix(cookie, st.Name()+"=") {
+			t.Fatalf("decode cache key changed after the request: %.40q", k)
+		}
+	}
+	// One byte of the value changed: not served from the cache, refused.
+	v := []byte(cookie)
+	i := len(v) - 5
+	if v[i] == 'A' {
+		v[i] = 'B'
+	} else {
+		v[i] = 'A'
+	}
+	seen = nil
+	get(string(v))
+	if len(seen) != 1 || strings.HasPrefix(seen[0], "user-1/") {
+		t.Fatalf("a forged cookie loaded as %q, want signed out", seen)
+	}
+}

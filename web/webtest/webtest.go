@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/valyala/fasthttp"
 	sb "switchboard"
 	"switchboard/access"
 	"switchboard/db"
@@ -35,6 +36,8 @@ type Env struct {
 	Store *db.DB
 	Keys  *secrets.Keyring
 	Logs  *SyncBuffer
+	// direct is the app's fasthttp handler, for ServeDirect.
+	direct fasthttp.RequestHandler
 }
 
 // SyncBuffer is a goroutine-safe log sink.
@@ -51,6 +54,14 @@ func (b *SyncBuffer) Write(p []byte) (int, error) {
 }
 
 // String returns everything written so far.
+// Reset drops what was logged so far (a benchmark's log lines would
+// otherwise grow the buffer for the whole run).
+func (b *SyncBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
 func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -168,6 +179,45 @@ func (e *Env) Client() *Client {
 }
 
 var base, _ = url.Parse("http://127.0.0.1")
+
+// CookieHeader is the Cookie header the client would send now.
+func (c *Client) CookieHeader() string {
+	req := &http.Request{Header: http.Header{}}
+	for _, ck := range c.jar.Cookies(base) {
+		req.AddCookie(ck)
+	}
+	return req.Header.Get("Cookie")
+}
+
+// ServeDirect runs one GET of path with the Cookie header through the
+// app's handler on a reused fasthttp request context, with no connection,
+// HTTP parsing or response decoding around it, so a benchmark's bytes and
+// allocations per request are the server's own (what a real fasthttp
+// server adds on top: reading and writing the socket). It returns the
+// status and the body, which stays valid until the next call with rc.
+func (e *Env) ServeDirect(rc *fasthttp.RequestCtx, path, cookie string) (int, []byte) {
+	rc.Request.Reset()
+	rc.Response.Reset()
+	rc.ResetUserValues() // a server resets them per request: fiber keeps the user context there
+	rc.Request.Header.SetMethod(http.MethodGet)
+	rc.Request.SetRequestURI(path)
+	rc.Request.Header.SetHost("127.0.0.1")
+	if cookie != "" {
+		rc.Request.Header.Set("Cookie", cookie)
+	}
+	if e.direct == nil {
+		e.direct = e.App.Fiber.Handler()
+	}
+	e.direct(rc)
+	return rc.Response.StatusCode(), rc.Response.Body()
+}
+
+// NewRequestCtx is a request context for ServeDirect.
+func NewRequestCtx() *fasthttp.RequestCtx {
+	rc := &fasthttp.RequestCtx{}
+	rc.Init(&fasthttp.Request{}, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
+	return rc
+}
 
 var csrfRE = regexp.MustCompile(`name="csrf-token" content="([^"]+)"`)
 
