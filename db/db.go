@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -48,6 +49,8 @@ type DB struct {
 	dialect Dialect
 	// Now is the store's clock, replaceable in tests.
 	Now func() time.Time
+	// stmts holds the statements prepared by prepared, by query text.
+	stmts sync.Map
 }
 
 // ParseURL checks a database URL and returns its dialect and the driver's DSN.

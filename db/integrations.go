@@ -103,7 +103,11 @@ func (d *DB) CreateIntegration(ctx context.Context, in *Integration, reveal *Rev
 		b.WriteString(` `)
 		b.WriteString(last.sql)
 		args = append(args, last.args...)
-		if _, err := d.x.ExecContext(ctx, d.q(b.String()), args...); err != nil {
+		st, err := d.prepared(ctx, b.String())
+		if err != nil {
+			return fmt.Errorf("db: create integration: %w", mapErr(err))
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("db: create integration: %w", mapErr(err))
 		}
 		return nil

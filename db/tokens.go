@@ -119,7 +119,11 @@ func (d *DB) APITokenByHashCounted(ctx context.Context, candidates []string, cou
 		if err != nil {
 			return nil, fmt.Errorf("db: token by hash: %w", err)
 		}
-		if err := d.x.GetContext(ctx, &t, d.q(query), args...); err != nil {
+		st, err := d.prepared(ctx, query)
+		if err != nil {
+			return nil, fmt.Errorf("db: token by hash and hit rate limit: %w", mapErr(err))
+		}
+		if err := st.GetContext(ctx, &t, args...); err != nil {
 			return nil, fmt.Errorf("db: token by hash and hit rate limit: %w", mapErr(err))
 		}
 		return &t, nil
