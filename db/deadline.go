@@ -174,7 +174,7 @@ func (s *watchedStmt) ExecContext(ctx context.Context, args []driver.NamedValue)
 	var res driver.Result
 	var err error
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
-		res, err = e.ExecContext(ctx, args)
+		res, err = e.ExecContext(context.WithoutCancel(ctx), args)
 	} else {
 		res, err = s.Stmt.Exec(values(args)) //nolint:staticcheck // the driver has nothing newer
 	}
@@ -187,7 +187,7 @@ func (s *watchedStmt) QueryContext(ctx context.Context, args []driver.NamedValue
 	var rows driver.Rows
 	var err error
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
-		rows, err = q.QueryContext(ctx, args)
+		rows, err = q.QueryContext(context.WithoutCancel(ctx), args)
 	} else {
 		rows, err = s.Stmt.Query(values(args)) //nolint:staticcheck // the driver has nothing newer
 	}

@@ -108,7 +108,14 @@ func (d *DB) CreateIntegration(ctx context.Context, in *Integration, reveal *Rev
 		b.WriteString(` `)
 		b.WriteString(last.sql)
 		args = append(args, last.args...)
-		if _, err := d.x.ExecContext(ctx, d.q(b.String()), args...); err != nil {
+		query := d.q(b.String())
+		var err error
+		if st := d.prepared(ctx, query); st != nil {
+			_, err = st.ExecContext(ctx, args...)
+		} else {
+			_, err = d.x.ExecContext(ctx, query, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("db: create integration: %w", mapErr(err))
 		}
 		return nil

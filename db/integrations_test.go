@@ -38,6 +38,19 @@ func TestDB_CreateIntegration_OneStatement(t *testing.T) {
 			t.Errorf("audit rows of the create = %d, want 1", n)
 		}
 
+		// On PostgreSQL the statement is prepared once and reused: a
+		// second create of the same shape adds no statement to the cache.
+		second := &db.Integration{ID: uuid.NewString(), TeamID: f.team.ID, Provider: "1password", Name: "op-2", Status: "active", SecretCiphertext: []byte{3}}
+		if err := s.CreateIntegration(ctx, second, nil, &db.AuditEvent{ActorType: "token", Action: "integration.create", TargetType: "integration", TargetID: second.ID, TeamID: &f.team.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(`SELECT COUNT(*) FROM integrations WHERE id IN (?, ?)`, in.ID, second.ID); n != 2 {
+			t.Errorf("integrations written by two creates = %d, want 2", n)
+		}
+		if want := map[db.Dialect]int{db.Postgres: 1, db.SQLite: 0}[s.Dialect()]; db.PreparedStatements(s) != want {
+			t.Errorf("prepared statements after two creates = %d, want %d", db.PreparedStatements(s), want)
+		}
+
 		again := *in
 		err = s.CreateIntegration(ctx, &again, nil, &db.AuditEvent{ActorType: "token", Action: "integration.create", TargetType: "integration", TargetID: "dup-" + in.ID})
 		if !errors.Is(err, db.ErrConflict) {

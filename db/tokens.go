@@ -119,7 +119,13 @@ func (d *DB) APITokenByHashCounted(ctx context.Context, candidates []string, cou
 		if err != nil {
 			return nil, fmt.Errorf("db: token by hash: %w", err)
 		}
-		if err := d.x.GetContext(ctx, &t, d.q(query), args...); err != nil {
+		query = d.q(query)
+		if st := d.prepared(ctx, query); st != nil {
+			err = st.GetContext(ctx, &t, args...)
+		} else {
+			err = d.x.GetContext(ctx, &t, query, args...)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("db: token by hash and hit rate limit: %w", mapErr(err))
 		}
 		return &t, nil

@@ -183,3 +183,21 @@ func BenchmarkHashPassword(b *testing.B) {
 		}
 	}
 }
+
+// TestTimingHash: the hash an unknown email is checked against has the
+// parameters of a real new hash, so its check costs what a real check costs,
+// and no password matches it.
+func TestTimingHash(t *testing.T) {
+	h, err := parseArgon2id(TimingHash())
+	if err != nil {
+		t.Fatalf("TimingHash does not parse: %v", err)
+	}
+	if h.memory != argonMemory || h.time != argonTime || h.threads != argonThreads || len(h.salt) != argonSaltLen || uint32(len(h.key)) != argonKeyLen {
+		t.Fatalf("TimingHash parameters m=%d t=%d p=%d salt=%d key=%d, want those of HashPassword", h.memory, h.time, h.threads, len(h.salt), len(h.key))
+	}
+	for _, pw := range []string{"", "switchboard-timing-equaliser", "password"} {
+		if ok, err := CheckPassword(TimingHash(), pw); ok || err != nil {
+			t.Fatalf("CheckPassword(TimingHash(), %q) = %v, %v; want false, nil", pw, ok, err)
+		}
+	}
+}
