@@ -73,6 +73,16 @@ func ParseURL(raw string) (Dialect, string, error) {
 			// 20 s, usually ends it first).
 			q.Set("statement_timeout", "30s")
 		}
+		if q.Get("plan_cache_mode") == "" && !strings.Contains(q.Get("options"), "plan_cache_mode") {
+			// The statements the store prepares (stmtcache.go) have
+			// one fixed shape each, and PostgreSQL otherwise plans a
+			// custom plan at every execution: the integrations list's
+			// planning took 1.25 ms of its 1.6 ms. A generic plan is
+			// planned once per connection (measured: bind 0.075 ms,
+			// execution unchanged). Unprepared statements are planned
+			// each time either way. Needs PostgreSQL 12 or later.
+			q.Set("plan_cache_mode", "force_generic_plan")
+		}
 		if q.Get("binary_parameters") == "" {
 			// One round trip per statement with parameters instead of
 			// two: lib/pq otherwise parses and describes the statement

@@ -134,7 +134,13 @@ func (d *DB) APITokenByHashCounted(ctx context.Context, candidates []string, cou
 	if err != nil {
 		return nil, fmt.Errorf("db: token by hash: %w", err)
 	}
-	if err := d.x.GetContext(ctx, &t, d.q(query), args...); err != nil {
+	query = d.q(query)
+	if st := d.prepared(ctx, query); st != nil {
+		err = st.GetContext(ctx, &t, args...)
+	} else {
+		err = d.x.GetContext(ctx, &t, query, args...)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("db: token by hash: %w", mapErr(err))
 	}
 	if count != nil && t.RevokedAt == nil && (t.ExpiresAt == nil || t.ExpiresAt.After(count.Now)) && !t.CreatorDisabled && !t.CreatorOffTeam {
@@ -204,7 +210,9 @@ func (d *DB) ExpiringAPITokens(ctx context.Context, teamIDs []string, now, until
 		return nil, fmt.Errorf("db: expiring api tokens: %w", err)
 	}
 	var out []APIToken
-	if err := d.x.SelectContext(ctx, &out, d.q(query), args...); err != nil {
+	// Prepared: it runs on every full page of the home list, and parsing
+	// and planning it cost more than running it.
+	if err := d.selectPrepared(ctx, &out, d.q(query), args...); err != nil {
 		return nil, fmt.Errorf("db: expiring api tokens: %w", err)
 	}
 	return out, nil
