@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -270,11 +271,10 @@ func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, as
 			asc = true // read backwards: the caller reverses
 		}
 		if asc {
-			clause += ` ORDER BY ` + name + ` DESC, i.id DESC LIMIT ?`
+			clause += ` ORDER BY ` + name + ` DESC, i.id DESC` + limitClause(f.Limit)
 		} else {
-			clause += ` ORDER BY ` + name + ` ASC, i.id ASC LIMIT ?`
+			clause += ` ORDER BY ` + name + ` ASC, i.id ASC` + limitClause(f.Limit)
 		}
-		args = append(args, f.Limit)
 		return clause, args, asc
 	}
 	if f.BeforeAt != nil {
@@ -288,13 +288,20 @@ func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, as
 		asc = f.BeforeAt == nil
 	}
 	if asc {
-		clause += ` ORDER BY i.created_at ASC, i.id ASC LIMIT ?`
+		clause += ` ORDER BY i.created_at ASC, i.id ASC` + limitClause(f.Limit)
 	} else {
-		clause += ` ORDER BY i.created_at DESC, i.id DESC LIMIT ?`
+		clause += ` ORDER BY i.created_at DESC, i.id DESC` + limitClause(f.Limit)
 	}
-	args = append(args, f.Limit)
 	return clause, args, asc
 }
+
+// limitClause writes a list's LIMIT into the statement text instead of
+// passing it as a parameter: the statement is prepared with a generic plan
+// (see plan_cache_mode in ParseURL), and a generic plan that does not know
+// its LIMIT assumes a tenth of the table and sorts it (the first page of
+// 100,000 rows took 48 ms instead of 3). n is the store's own bounded
+// number, never input text; each page size is one prepared statement.
+func limitClause(n int) string { return ` LIMIT ` + strconv.Itoa(n) }
 
 // ListIntegrations returns up to f.Limit integrations (default 100, at most
 // MaxIntegrationLimit+1) newest first, whole rows (the JSON families read
