@@ -109,14 +109,7 @@ func (d *DB) CreateIntegration(ctx context.Context, in *Integration, reveal *Rev
 		b.WriteString(` `)
 		b.WriteString(last.sql)
 		args = append(args, last.args...)
-		query := d.q(b.String())
-		var err error
-		if st := d.prepared(ctx, query); st != nil {
-			_, err = st.ExecContext(ctx, args...)
-		} else {
-			_, err = d.x.ExecContext(ctx, query, args...)
-		}
-		if err != nil {
+		if err := d.execPrepared(ctx, d.q(b.String()), args...); err != nil {
 			return fmt.Errorf("db: create integration: %w", mapErr(err))
 		}
 		return nil
@@ -233,15 +226,15 @@ func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, as
 		clause += ` AND i.status IN (?)`
 		args = append(args, f.Statuses)
 	}
+	name := `lower(i.name)` // the name index's expression (migration 018)
+	if dialect == Postgres {
+		name = `(lower(i.name) COLLATE "C")`
+	}
 	if p := strings.ToLower(f.NamePrefix); p != "" {
 		// The names starting with p are exactly a range of the lower-cased
 		// name compared bytewise (the index), so no further test: one the
 		// planner cannot estimate made PostgreSQL expect 45 matches of
 		// 10,000 and sort them all instead of walking the index.
-		name := `lower(i.name)`
-		if dialect == Postgres {
-			name = `(lower(i.name) COLLATE "C")` // the index's expression
-		}
 		clause += ` AND ` + name + ` >= ?`
 		args = append(args, p)
 		if upper, ok := prefixUpper(p); ok {
@@ -258,10 +251,6 @@ func (f IntegrationFilter) where(dialect Dialect) (clause string, args []any, as
 	if f.NamePrefix != "" {
 		// Name order: the (name, id) index walked from the cursor, so a
 		// search matching many rows reads a page, never sorts them all.
-		name := `lower(i.name)`
-		if dialect == Postgres {
-			name = `(lower(i.name) COLLATE "C")`
-		}
 		if f.BeforeID != "" {
 			clause += ` AND (` + name + `, i.id) > (?, ?)`
 			args = append(args, f.BeforeName, f.BeforeID)
@@ -349,23 +338,27 @@ func scanSummary(rows *sql.Rows, r *IntegrationRow) error {
 		&r.ReplacedBy, &r.NameKey)
 }
 
-// listIntegrationsScan is listIntegrations with a scan of its own.
-func (d *DB) listIntegrationsScan(ctx context.Context, sel string, f IntegrationFilter, out *[]IntegrationRow, scan func(*sql.Rows, *IntegrationRow) error) error {
+// listQuery renders sel with the filter as a query for the dialect; none is
+// false when the filter keeps nothing (an empty team, node or status list).
+func (d *DB) listQuery(sel string, f IntegrationFilter) (query string, args []any, asc, none bool, err error) {
 	if f.TeamIDs != nil && len(f.TeamIDs) == 0 || f.NodeIDs != nil && len(f.NodeIDs) == 0 || f.Statuses != nil && len(f.Statuses) == 0 {
-		return nil
+		return "", nil, false, true, nil
 	}
 	where, args, asc := f.where(d.dialect)
-	query, args, err := sqlx.In(sel+where, args...)
+	query, args, err = sqlx.In(sel+where, args...)
 	if err != nil {
-		return fmt.Errorf("db: list integrations: %w", err)
+		return "", nil, false, false, fmt.Errorf("db: list integrations: %w", err)
 	}
-	query = d.q(query)
-	var rows *sql.Rows
-	if st := d.prepared(ctx, query); st != nil {
-		rows, err = st.QueryContext(ctx, args...)
-	} else {
-		rows, err = d.x.QueryContext(ctx, query, args...)
+	return d.q(query), args, asc, false, nil
+}
+
+// listIntegrationsScan is listIntegrations with a scan of its own.
+func (d *DB) listIntegrationsScan(ctx context.Context, sel string, f IntegrationFilter, out *[]IntegrationRow, scan func(*sql.Rows, *IntegrationRow) error) error {
+	query, args, asc, none, err := d.listQuery(sel, f)
+	if none || err != nil {
+		return err
 	}
+	rows, err := d.queryPrepared(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("db: list integrations: %w", err)
 	}
@@ -387,16 +380,12 @@ func (d *DB) listIntegrationsScan(ctx context.Context, sel string, f Integration
 }
 
 func (d *DB) listIntegrations(ctx context.Context, sel string, f IntegrationFilter, out *[]IntegrationRow) error {
-	if f.TeamIDs != nil && len(f.TeamIDs) == 0 || f.NodeIDs != nil && len(f.NodeIDs) == 0 || f.Statuses != nil && len(f.Statuses) == 0 {
-		return nil
+	query, args, asc, none, err := d.listQuery(sel, f)
+	if none || err != nil {
+		return err
 	}
-	where, args, asc := f.where(d.dialect)
 	*out = make([]IntegrationRow, 0, min(max(f.Limit, 1), MaxIntegrationLimit+1))
-	query, args, err := sqlx.In(sel+where, args...)
-	if err != nil {
-		return fmt.Errorf("db: list integrations: %w", err)
-	}
-	if err := d.selectPrepared(ctx, out, d.q(query), args...); err != nil {
+	if err := d.selectPrepared(ctx, out, query, args...); err != nil {
 		return fmt.Errorf("db: list integrations: %w", err)
 	}
 	if asc {

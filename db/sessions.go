@@ -36,17 +36,6 @@ func (d *DB) CreateSession(ctx context.Context, s *UserSession) error {
 	return nil
 }
 
-// SessionBySID returns the live (not ended) session whose id hashes to
-// sidHash; ErrNotFound when there is none or it was ended.
-func (d *DB) SessionBySID(ctx context.Context, sidHash string) (*UserSession, error) {
-	var s UserSession
-	err := d.x.GetContext(ctx, &s, d.q(`SELECT `+sessionCols+` FROM user_sessions WHERE sid_hash = ? AND ended_at IS NULL`), sidHash)
-	if err != nil {
-		return nil, fmt.Errorf("db: session: %w", mapErr(err))
-	}
-	return &s, nil
-}
-
 // SessionUser is a live session row with its user and the user's teams,
 // as SessionUserBySID reads them in one query.
 type SessionUser struct {
@@ -62,7 +51,7 @@ type SessionUser struct {
 	TeamIDs []string
 }
 
-// SessionUserBySID is SessionBySID, UserByID and UserTeamIDs in one round
+// SessionUserBySID is the session, UserByID and UserTeamIDs in one round
 // trip (a signed-in page asks for all three on every request): the live
 // session whose id hashes to sidHash, its user and the user's teams.
 // ErrNotFound when there is no live session.

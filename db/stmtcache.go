@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -55,10 +56,38 @@ func (d *DB) prepared(ctx context.Context, query string) *sqlx.Stmt {
 	return st
 }
 
-// selectPrepared is SelectContext through the query's prepared statement.
+// selectPrepared is SelectContext through the query's prepared statement
+// (query already rebound); unprepared when prepared gives none.
 func (d *DB) selectPrepared(ctx context.Context, dest any, query string, args ...any) error {
 	if st := d.prepared(ctx, query); st != nil {
 		return st.SelectContext(ctx, dest, args...)
 	}
 	return d.x.SelectContext(ctx, dest, query, args...)
+}
+
+// getPrepared is GetContext through the query's prepared statement.
+func (d *DB) getPrepared(ctx context.Context, dest any, query string, args ...any) error {
+	if st := d.prepared(ctx, query); st != nil {
+		return st.GetContext(ctx, dest, args...)
+	}
+	return d.x.GetContext(ctx, dest, query, args...)
+}
+
+// execPrepared is ExecContext through the query's prepared statement.
+func (d *DB) execPrepared(ctx context.Context, query string, args ...any) error {
+	var err error
+	if st := d.prepared(ctx, query); st != nil {
+		_, err = st.ExecContext(ctx, args...)
+	} else {
+		_, err = d.x.ExecContext(ctx, query, args...)
+	}
+	return err
+}
+
+// queryPrepared is QueryContext through the query's prepared statement.
+func (d *DB) queryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := d.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return d.x.QueryContext(ctx, query, args...)
 }
