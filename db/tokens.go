@@ -119,13 +119,7 @@ func (d *DB) APITokenByHashCounted(ctx context.Context, candidates []string, cou
 		if err != nil {
 			return nil, fmt.Errorf("db: token by hash: %w", err)
 		}
-		query = d.q(query)
-		if st := d.prepared(ctx, query); st != nil {
-			err = st.GetContext(ctx, &t, args...)
-		} else {
-			err = d.x.GetContext(ctx, &t, query, args...)
-		}
-		if err != nil {
+		if err := d.getPrepared(ctx, &t, d.q(query), args...); err != nil {
 			return nil, fmt.Errorf("db: token by hash and hit rate limit: %w", mapErr(err))
 		}
 		return &t, nil
@@ -134,13 +128,7 @@ func (d *DB) APITokenByHashCounted(ctx context.Context, candidates []string, cou
 	if err != nil {
 		return nil, fmt.Errorf("db: token by hash: %w", err)
 	}
-	query = d.q(query)
-	if st := d.prepared(ctx, query); st != nil {
-		err = st.GetContext(ctx, &t, args...)
-	} else {
-		err = d.x.GetContext(ctx, &t, query, args...)
-	}
-	if err != nil {
+	if err := d.getPrepared(ctx, &t, d.q(query), args...); err != nil {
 		return nil, fmt.Errorf("db: token by hash: %w", mapErr(err))
 	}
 	if count != nil && t.RevokedAt == nil && (t.ExpiresAt == nil || t.ExpiresAt.After(count.Now)) && !t.CreatorDisabled && !t.CreatorOffTeam {
@@ -195,17 +183,18 @@ func (d *DB) ExpiringAPITokens(ctx context.Context, teamIDs []string, now, until
 	if teamIDs != nil && len(teamIDs) == 0 {
 		return nil, nil
 	}
+	// The creator's rule is tokenCreatorCols', the one every token
+	// lookup applies, read back from the inner select.
 	query := `SELECT ` + tokenListCols + `, tm.name AS team_name FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
 		JOIN teams tm ON tm.id = t.team_id
-		WHERE t.revoked_at IS NULL AND t.rolled_to IS NULL AND t.expires_at > ? AND t.expires_at <= ?
-		  AND u.disabled_at IS NULL
-		  AND (u.role IS NULL OR u.role <> 'support' OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.team_id AND m.user_id = t.created_by))`
+		WHERE t.revoked_at IS NULL AND t.rolled_to IS NULL AND t.expires_at > ? AND t.expires_at <= ?`
 	args := []any{ts(now), ts(until)}
 	if teamIDs != nil {
 		query += ` AND t.team_id IN (?)`
 		args = append(args, teamIDs)
 	}
-	query, args, err := sqlx.In(query+` ORDER BY t.expires_at, t.id LIMIT ?`, append(args, limit)...)
+	query, args, err := sqlx.In(`SELECT * FROM (`+query+`) x WHERE NOT x.creator_disabled AND NOT x.creator_off_team
+		ORDER BY x.expires_at, x.id`+limitClause(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: expiring api tokens: %w", err)
 	}

@@ -15,8 +15,8 @@ import (
 // TestHome_FlagsExpiringTokens: the home page (the integrations list)
 // flags the API tokens that expire within 7 days, of the viewer's teams
 // only: an admin sees every team's, a support user only their teams'; a
-// token further off, already expired, revoked or stopped with its
-// disabled creator is not flagged. On
+// token further off, already expired, revoked, or stopped with its
+// creator (disabled, or a support user moved off the team) is not flagged. On
 // SQLite and PostgreSQL.
 func TestHome_FlagsExpiringTokens(t *testing.T) {
 	htEachDialect(t, func(t *testing.T, env *webtest.Env) {
@@ -47,6 +47,15 @@ func TestHome_FlagsExpiringTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := env.App.Access.DisableUser(ctx, root, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Nor one whose support creator was moved off the token's team.
+		moved := env.CreateUser("moved@example.com", sb.RoleSupport, "payments")
+		if _, _, err := env.App.Access.CreateToken(ctx, sb.Actor{UserID: moved.ID, Role: sb.RoleSupport, Email: moved.Email, Teams: []string{pay.ID}},
+			access.TokenInput{TeamID: pay.ID, Name: "pay-creator-moved", ExpiresIn: 9 * 24 * time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.App.Access.UpdateAccess(ctx, root, moved.ID, access.AccessInput{Role: sb.RoleSupport, TeamIDs: []string{ops.ID}}); err != nil {
 			t.Fatal(err)
 		}
 		later := time.Now().Add(4 * 24 * time.Hour) // pay-soon has 5 days left, ops-soon 4
