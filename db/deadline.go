@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -131,14 +132,8 @@ func (r *watchedRows) NextResultSet() error {
 	if n, ok := r.Rows.(driver.RowsNextResultSet); ok {
 		return n.NextResultSet()
 	}
-	return errNoNextResultSet
+	return io.EOF // what database/sql expects when there is none
 }
-
-type nextResultSetError struct{}
-
-func (nextResultSetError) Error() string { return "db: no next result set" }
-
-var errNoNextResultSet error = nextResultSetError{}
 
 // watchedTx keeps the watch of BeginTx's context armed for the whole
 // transaction: database/sql rolls a transaction back when its context
