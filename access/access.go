@@ -41,11 +41,20 @@ type Service struct {
 	// (SignInHashWait unless a test changes it).
 	HashWait  time.Duration
 	hashSlots chan struct{}
+	// Reads kept for RecentFor (recent.go).
+	sessions *recent[db.SessionUser]
+	teams    *recent[[]db.Team]
+	expiring *recent[[]db.APIToken]
 }
 
 // New returns a Service.
 func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
-	return &Service{store: store, keys: keys, log: log, Now: time.Now, HashWait: SignInHashWait, hashSlots: newHashSlots()}
+	s := &Service{store: store, keys: keys, log: log, Now: time.Now, HashWait: SignInHashWait, hashSlots: newHashSlots()}
+	now := func() time.Time { return s.Now() }
+	s.sessions = newRecent[db.SessionUser](store.Changes, now)
+	s.teams = newRecent[[]db.Team](store.Changes, now)
+	s.expiring = newRecent[[]db.APIToken](store.Changes, now)
+	return s
 }
 
 // Meta is where a request came from, for audit rows.

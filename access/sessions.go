@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,12 +41,21 @@ func (s *Service) SessionActor(ctx context.Context, ref SessionRef, m Meta) (sb.
 		return sb.Actor{}, "", sb.Errorf(sb.CodeUnauthorized, "signed out")
 	}
 	// The session row, its user and the user's teams in one query (what
-	// ActorForSession checks, without its two further round trips).
-	row, err := s.store.SessionUserBySID(ctx, hashSID(ref.SID))
-	if errors.Is(err, db.ErrNotFound) {
-		return sb.Actor{}, "", sb.Errorf(sb.CodeUnauthorized, "signed out")
-	} else if err != nil {
-		return sb.Actor{}, "", sb.Internal(err)
+	// ActorForSession checks, without its two further round trips), or
+	// the row a request of the last RecentFor read, while nothing has been
+	// written since (recent.go). Every check below runs again on a kept
+	// row, with this request's clock.
+	key, now := hashSID(ref.SID), s.Now()
+	row, kept := s.sessions.get(key)
+	changes := s.sessions.mark()
+	if !kept || now.Sub(row.LastSeenAt) >= SessionTouchEvery {
+		r, err := s.store.SessionUserBySID(ctx, key)
+		if errors.Is(err, db.ErrNotFound) {
+			return sb.Actor{}, "", sb.Errorf(sb.CodeUnauthorized, "signed out")
+		} else if err != nil {
+			return sb.Actor{}, "", sb.Internal(err)
+		}
+		row, kept = *r, false
 	}
 	if row.UserID != ref.UserID || row.Generation != ref.Generation {
 		return sb.Actor{}, "", sb.Errorf(sb.CodeUnauthorized, "signed out")
@@ -53,11 +63,15 @@ func (s *Service) SessionActor(ctx context.Context, ref SessionRef, m Meta) (sb.
 	if row.DisabledAt != nil || row.SessionGeneration != ref.Generation {
 		return sb.Actor{}, "", sb.Errorf(sb.CodeUnauthorized, "signed out")
 	}
-	actor := sb.Actor{UserID: row.UserID, Email: row.Email, Role: sb.Role(row.Role), Teams: row.TeamIDs, IP: m.IP, UserAgent: m.UserAgent}
-	if s.Now().Sub(row.LastSeenAt) >= SessionTouchEvery {
+	actor := sb.Actor{UserID: row.UserID, Email: row.Email, Role: sb.Role(row.Role), Teams: slices.Clone(row.TeamIDs), IP: m.IP, UserAgent: m.UserAgent}
+	if now.Sub(row.LastSeenAt) >= SessionTouchEvery {
 		if err := s.store.TouchSession(ctx, row.SessionID, m.IP); err != nil {
 			return sb.Actor{}, "", sb.Internal(err)
 		}
+		row.LastSeenAt = now
+	}
+	if !kept {
+		s.sessions.put(key, changes, row)
 	}
 	return actor, row.SessionID, nil
 }

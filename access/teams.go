@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -44,13 +45,20 @@ func (s *Service) CreateTeam(ctx context.Context, actor sb.Actor, slug, name str
 // Teams returns the teams the actor may use.
 func (s *Service) Teams(ctx context.Context, actor sb.Actor) ([]db.Team, error) {
 	var ids []string
+	key := "*"
 	if !actor.IsAdmin() {
 		ids = append([]string{}, actor.Teams...)
+		key = strings.Join(ids, ",")
 	}
+	if ts, ok := s.teams.get(key); ok {
+		return slices.Clone(ts), nil
+	}
+	changes := s.teams.mark()
 	ts, err := s.store.ListTeams(ctx, ids)
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
+	s.teams.put(key, changes, slices.Clone(ts))
 	return ts, nil
 }
 

@@ -3,6 +3,8 @@ package access
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -195,14 +197,22 @@ func (s *Service) Tokens(ctx context.Context, actor sb.Actor, teamID string) ([]
 // at most limit: what the home page flags.
 func (s *Service) ExpiringTokens(ctx context.Context, actor sb.Actor, within time.Duration, limit int) ([]db.APIToken, error) {
 	var teams []string
-	if !actor.IsAdmin() {
+	key := fmt.Sprintf("%d/%d/", within, limit)
+	if actor.IsAdmin() {
+		key += "*"
+	} else {
 		teams = append([]string{}, actor.Teams...)
+		key += strings.Join(teams, ",")
 	}
-	now := s.Now()
+	if ts, ok := s.expiring.get(key); ok {
+		return slices.Clone(ts), nil
+	}
+	changes, now := s.expiring.mark(), s.Now()
 	ts, err := s.store.ExpiringAPITokens(ctx, teams, now, now.Add(within), limit)
 	if err != nil {
 		return nil, sb.Internal(err)
 	}
+	s.expiring.put(key, changes, slices.Clone(ts))
 	return ts, nil
 }
 

@@ -50,6 +50,10 @@ type DB struct {
 	Now func() time.Time
 	// stmts holds the hot read paths' prepared statements (stmtcache.go).
 	stmts stmtCache
+	// changes counts committed writes (changes.go).
+	changes changes
+	// dsn is lib/pq's, for the changes listener (PostgreSQL).
+	dsn string
 }
 
 // ParseURL checks a database URL and returns its dialect and the driver's DSN.
@@ -151,7 +155,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 			x.SetMaxOpenConns(1)
 		}
 	}
-	d := &DB{x: x, dialect: dialect, Now: func() time.Time { return time.Now() }}
+	d := &DB{x: x, dialect: dialect, dsn: dsn, Now: func() time.Time { return time.Now() }}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := x.PingContext(pctx); err != nil {
@@ -177,7 +181,7 @@ func sqlitePath(rawURL string) string {
 }
 
 // Close closes the connection pool.
-func (d *DB) Close() error { return d.x.Close() }
+func (d *DB) Close() error { return errors.Join(d.closeWatch(), d.x.Close()) }
 
 // Dialect returns the store's SQL dialect.
 func (d *DB) Dialect() Dialect { return d.dialect }
@@ -217,6 +221,7 @@ func (d *DB) q(query string) string { return d.x.Rebind(query) }
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (d *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	defer d.changed() // after the commit (or the rollback) returns
 	tx, err := d.x.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)

@@ -99,6 +99,7 @@ func (d *DB) TouchSession(ctx context.Context, id, ip string) error {
 // (a password change re-issues the current session), keeping its start.
 // ErrNotFound when the old id is not a live session.
 func (d *DB) ReissueSession(ctx context.Context, oldHash, newHash string, generation int) error {
+	defer d.changed()
 	res, err := d.x.ExecContext(ctx, d.q(`UPDATE user_sessions SET sid_hash = ?, generation = ?, last_seen_at = ? WHERE sid_hash = ? AND ended_at IS NULL`),
 		newHash, generation, d.now(), oldHash)
 	if err != nil {
@@ -113,6 +114,7 @@ func (d *DB) ReissueSession(ctx context.Context, oldHash, newHash string, genera
 // EndSessionBySID ends the session whose id hashes to sidHash (sign-out,
 // timeout); ending one already ended is not an error.
 func (d *DB) EndSessionBySID(ctx context.Context, sidHash string) error {
+	defer d.changed()
 	if _, err := d.x.ExecContext(ctx, d.q(`UPDATE user_sessions SET ended_at = ? WHERE sid_hash = ? AND ended_at IS NULL`), d.now(), sidHash); err != nil {
 		return fmt.Errorf("db: end session: %w", err)
 	}

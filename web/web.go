@@ -128,6 +128,11 @@ func New(cfg Config, store *db.DB, keys *secrets.Keyring, log *slog.Logger) *App
 		cfg.SessionAbsolute = 12 * time.Hour
 	}
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
+	// Hear other instances' changes, so who a request is can be kept for
+	// a moment (db.Changes); without it every request reads it.
+	if err := store.WatchChanges(); err != nil {
+		log.Warn("listen for changes: every request reads its session", "err", err)
+	}
 	acc := access.New(store, keys, log)
 	acc.SessionIdle, acc.SessionAbsolute = cfg.SessionIdle, cfg.SessionAbsolute
 	if cfg.OIDC.Issuer != "" {
