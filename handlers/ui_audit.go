@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	sb "switchboard"
@@ -122,8 +123,9 @@ func (h *Handlers) AuditList(c *fiber.Ctx) error {
 }
 
 func auditRow(e access.AuditEvent, teams, targets map[string]string, admin bool) views.AuditRow {
+	compact, recorded := details(e.Details)
 	r := views.AuditRow{At: e.At.UTC().Format("2006-01-02 15:04:05 UTC"), Actor: e.ActorLabel, ActorType: e.ActorType,
-		Action: e.Action, IP: e.IP, UserAgent: e.UserAgent, Details: compactDetails(e.Details)}
+		Action: e.Action, IP: e.IP, UserAgent: e.UserAgent, Details: compact}
 	if r.Actor == "" {
 		r.Actor = e.ActorID
 	}
@@ -141,7 +143,7 @@ func auditRow(e access.AuditEvent, teams, targets map[string]string, admin bool)
 			r.TargetName = name
 			r.TargetHref = auditTargetHref(e, admin)
 		} else {
-			r.TargetName = detailName(e.Details)
+			r.TargetName = recorded
 			r.TargetGone = e.TargetID != ""
 		}
 	}
@@ -170,42 +172,135 @@ func auditTargetHref(e access.AuditEvent, admin bool) string {
 	return ""
 }
 
-// detailName is the name an event's details recorded (a deleted target's
-// last name), or "".
-func detailName(details string) string {
-	var m map[string]any
-	if json.Unmarshal([]byte(details), &m) != nil {
-		return ""
-	}
-	for _, k := range []string{"name", "email"} {
-		if s, ok := m[k].(string); ok {
-			return s
+// details reads an event's details object once: as sorted key=value
+// pairs (string values unquoted; the raw details when they are not an
+// object), and the name it recorded ("name", else "email"; a deleted
+// target's last name), or "".
+func details(raw string) (compact, name string) {
+	members, ok := flatMembers(raw)
+	if !ok {
+		var m map[string]json.RawMessage
+		if json.Unmarshal([]byte(raw), &m) != nil {
+			return raw, ""
+		}
+		members = members[:0]
+		for k, v := range m {
+			members = append(members, [2]string{k, string(v)})
 		}
 	}
-	return ""
+	// Sorted by key; of a key given twice the last counts, as for json.
+	sort.SliceStable(members, func(i, j int) bool { return members[i][0] < members[j][0] })
+	for i := len(members) - 2; i >= 0; i-- {
+		if members[i][0] == members[i+1][0] {
+			members = append(members[:i], members[i+1:]...)
+		}
+	}
+	var b strings.Builder
+	email := ""
+	for i, kv := range members {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		k, v := kv[0], kv[1]
+		b.WriteString(k)
+		b.WriteByte('=')
+		if str, ok := jsonString(v); ok {
+			b.WriteString(str)
+			switch k {
+			case "name":
+				name = str
+			case "email":
+				email = str
+			}
+			continue
+		}
+		b.WriteString(v)
+	}
+	if name == "" {
+		name = email
+	}
+	return b.String(), name
 }
 
-// compactDetails renders a details object as sorted key=value pairs.
-func compactDetails(details string) string {
-	var m map[string]json.RawMessage
-	if json.Unmarshal([]byte(details), &m) != nil {
-		return details
+// flatMembers splits the JSON object raw into its members (key unquoted,
+// value raw) when every key is a plain string and every value a string,
+// number, true, false or null: what the audit details we write hold. ok is
+// false for anything else, which json then reads.
+func flatMembers(raw string) (members [][2]string, ok bool) {
+	s := strings.TrimSpace(raw)
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		val := string(m[k])
-		var s string
-		if json.Unmarshal(m[k], &s) == nil {
-			val = s
+	s = strings.TrimSpace(s[1 : len(s)-1])
+	for s != "" {
+		if s[0] != '"' {
+			return nil, false
 		}
-		parts[i] = k + "=" + val
+		end := strings.IndexByte(s[1:], '"') + 1
+		if end <= 0 || strings.ContainsAny(s[1:end], `\`) {
+			return nil, false
+		}
+		key := s[1:end]
+		s = strings.TrimSpace(s[end+1:])
+		if s == "" || s[0] != ':' {
+			return nil, false
+		}
+		s = strings.TrimSpace(s[1:])
+		var v string
+		if s != "" && s[0] == '"' {
+			k := 1
+			for ; k < len(s) && s[k] != '"'; k++ {
+				if s[k] == '\\' {
+					k++
+				}
+			}
+			if k >= len(s) {
+				return nil, false
+			}
+			v, s = s[:k+1], s[k+1:]
+		} else {
+			k := strings.IndexAny(s, ",")
+			if k < 0 {
+				k = len(s)
+			}
+			v, s = strings.TrimSpace(s[:k]), s[k:]
+			if v == "" || strings.ContainsAny(v, `{}[]"`) || !json.Valid([]byte(v)) {
+				return nil, false
+			}
+		}
+		members = append(members, [2]string{key, v})
+		s = strings.TrimSpace(s)
+		if s == "" {
+			break
+		}
+		if s[0] != ',' {
+			return nil, false
+		}
+		s = strings.TrimSpace(s[1:])
+		if s == "" {
+			return nil, false
+		}
 	}
-	return strings.Join(parts, " ")
+	return members, true
+}
+
+// jsonString unquotes a raw JSON string value; ok is false for another
+// value but null, which reads as "", as json reads it into a string.
+func jsonString(v string) (string, bool) {
+	if v == "null" {
+		return "", true
+	}
+	if len(v) < 2 || v[0] != '"' {
+		return "", false
+	}
+	if !strings.ContainsAny(v[1:len(v)-1], "\\\"") && utf8.ValidString(v) {
+		return v[1 : len(v)-1], true
+	}
+	var str string
+	if json.Unmarshal([]byte(v), &str) != nil {
+		return "", false
+	}
+	return str, true
 }
 
 // AuditExportCSV streams the filtered events as CSV.
