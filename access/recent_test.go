@@ -17,7 +17,8 @@ import (
 // RecentFor, not once per request, and dropped at once by a change this
 // instance makes, within moments of a change anyone else makes (another
 // instance, an operator's SQL: migration 019 announces it), and RecentFor
-// on the store's clock. On SQLite it is read on every request.
+// on the store's clock. On SQLite any commit on another connection drops
+// it before the next request (PRAGMA data_version).
 func TestSessionActor_KeptRow(t *testing.T) {
 	for _, d := range dbtest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
@@ -122,7 +123,7 @@ func TestSessionActor_KeptRow(t *testing.T) {
 			}
 
 			if d == db.SQLite {
-				// Nothing is kept: an operator's change is seen at once.
+				// An operator's change is seen at once.
 				ref = start()
 				endBySQL(ref, false)
 				within("ended by SQL", s, ref, 0)

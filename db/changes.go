@@ -1,11 +1,15 @@
 package db
 
 import (
+	"context"
+	"database/sql"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
+	"modernc.org/sqlite"
 )
 
 // ChangesChannel is the PostgreSQL channel migration 019's triggers notify
@@ -21,6 +25,12 @@ type changes struct {
 	once     sync.Once
 	listener *pq.Listener
 	done     chan struct{}
+	// SQLite: a connection of its own, asked PRAGMA data_version (which
+	// moves when any other connection, of this process or another,
+	// commits) on every Changes call.
+	mu      sync.Mutex
+	version *sql.DB
+	last    int64
 }
 
 // Changes counts the changes that can alter who a request is or what it
@@ -33,26 +43,65 @@ type changes struct {
 // WatchChanges runs, it also moves when another instance, the CLI or an
 // operator's SQL changes those tables (migration 019's triggers notify;
 // delivery takes about a millisecond). Where this process cannot hear
-// others (SQLite, which is cheap to read anyway; a listener not connected)
-// every call returns a new count, so nothing is kept. Touches of last-seen
+// others (a listener not connected, SQLite's :memory:) every call returns a
+// new count, so nothing is kept. On SQLite every call asks the database
+// whether any connection (this process's or another's) committed since the
+// last, so a kept read is never stale. Touches of last-seen
 // and last-used times do not count.
 func (d *DB) Changes() uint64 {
-	if !d.changes.watching.Load() {
-		return d.changes.n.Add(1)
+	c := &d.changes
+	if c.version != nil {
+		return c.sqliteChanges()
 	}
-	return d.changes.n.Load()
+	if !c.watching.Load() {
+		return c.n.Add(1)
+	}
+	return c.n.Load()
+}
+
+// sqliteChanges asks SQLite whether any connection committed since the
+// last call: an in-process read of a counter, microseconds.
+func (c *changes) sqliteChanges() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var v int64
+	if err := c.version.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
+		return c.n.Add(1)
+	}
+	if v != c.last {
+		c.last = v
+		c.n.Add(1)
+	}
+	return c.n.Load()
 }
 
 // changed moves the count; called after the commit returns, so a read
 // that starts after a change always sees a new count.
 func (d *DB) changed() { d.changes.n.Add(1) }
 
-// WatchChanges listens on ChangesChannel (PostgreSQL; a no-op on SQLite)
-// until Close. Kept reads are used only while the listener is connected: a
-// reconnect moves the count, since notifications sent meanwhile are lost.
+// WatchChanges listens on ChangesChannel (PostgreSQL) until Close. Kept
+// reads are used only while the listener is connected: a reconnect moves
+// the count, since notifications sent meanwhile are lost. On SQLite it
+// opens the data_version connection (not for :memory:, which no other
+// connection shares: nothing is kept there).
 func (d *DB) WatchChanges() error {
-	if d.dialect != Postgres {
-		return nil
+	if d.dialect == SQLite {
+		var err error
+		d.changes.once.Do(func() {
+			if strings.Contains(d.dsn, ":memory:") {
+				return
+			}
+			v := sql.OpenDB(dsnConnector{drv: &sqlite.Driver{}, dsn: d.dsn})
+			v.SetMaxOpenConns(1)
+			v.SetConnMaxIdleTime(0)
+			v.SetConnMaxLifetime(0)
+			if err = v.PingContext(context.Background()); err != nil {
+				v.Close()
+				return
+			}
+			d.changes.version = v
+		})
+		return err
 	}
 	var err error
 	d.changes.once.Do(func() {
@@ -87,6 +136,9 @@ func (d *DB) WatchChanges() error {
 // closeWatch stops WatchChanges' listener.
 func (d *DB) closeWatch() error {
 	c := &d.changes
+	if c.version != nil {
+		return c.version.Close()
+	}
 	if c.listener == nil {
 		return nil
 	}

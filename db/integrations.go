@@ -69,6 +69,10 @@ const integrationCols = `i.id, i.team_id, i.provider, i.name, i.node_id, i.statu
 const integrationSelect = `SELECT ` + integrationCols + `, t.slug AS team_slug, t.name AS team_name, n.name AS node_name,
 	COALESCE(u.email, 'token ' || tk.name, '') AS created_by` + integrationFrom
 
+// integrationFrom's teams join is written CROSS JOIN on SQLite (listQuery),
+// where that keeps integrations the outer loop: with the one-row teams
+// table first, a team and status filter read its index and then sorted
+// all 10,000 matches (93 ms a page) instead of reading the first 51.
 const integrationFrom = `
 	FROM integrations i
 	JOIN teams t ON t.id = i.team_id
@@ -313,20 +317,24 @@ const summaryKindSQLite = `COALESCE(json_extract(i.attrs, '$.app'), json_extract
 // columns it shows (never attrs, sealed bytes or hashes), the sub-kind, and
 // the successor of a rotated row, in one query.
 func (d *DB) ListIntegrationSummaries(ctx context.Context, f IntegrationFilter) ([]IntegrationRow, error) {
+	var out []IntegrationRow
+	if err := d.listIntegrationsScan(ctx, summarySelect(d), f, &out, scanSummary); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// summarySelect is ListIntegrationSummaries' select list and joins.
+func summarySelect(d *DB) string {
 	kind := summaryKindPostgres
 	if d.dialect == SQLite {
 		kind = summaryKindSQLite
 	}
-	sel := `SELECT i.id, i.team_id, i.provider, i.name, i.node_id, i.status, i.version, i.expires_at, i.created_at, i.updated_at,
+	return `SELECT i.id, i.team_id, i.provider, i.name, i.node_id, i.status, i.version, i.expires_at, i.created_at, i.updated_at,
 	i.revoked_at, i.replaces_id, i.last_used_at, i.rolled_to, t.slug AS team_slug, t.name AS team_name, n.name AS node_name,
 	COALESCE(u.email, 'token ' || tk.name, '') AS created_by, ` + kind + ` AS kind,
 	(SELECT s.id FROM integrations s WHERE s.replaces_id = i.id ORDER BY s.created_at DESC LIMIT 1) AS replaced_by,
 	lower(i.name) AS name_key` + integrationFrom
-	var out []IntegrationRow
-	if err := d.listIntegrationsScan(ctx, sel, f, &out, scanSummary); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // scanSummary reads one row of ListIntegrationSummaries' columns, in
@@ -345,6 +353,9 @@ func (d *DB) listQuery(sel string, f IntegrationFilter) (query string, args []an
 		return "", nil, false, true, nil
 	}
 	where, args, asc := f.where(d.dialect)
+	if d.dialect == SQLite {
+		sel = strings.Replace(sel, "\n\tJOIN teams t ON", "\n\tCROSS JOIN teams t ON", 1)
+	}
 	query, args, err = sqlx.In(sel+where, args...)
 	if err != nil {
 		return "", nil, false, false, fmt.Errorf("db: list integrations: %w", err)

@@ -19,8 +19,8 @@ sqlite_port=$((port + 20))
 addr=127.0.0.1:$port
 base=http://$addr
 
-for tool in wrk pgbench psql curl go openssl; do
-	command -v "$tool" >/dev/null || { echo "loadtest: $tool is missing (apt-get install wrk postgresql-client curl)" >&2; exit 2; }
+for tool in wrk pgbench psql sqlite3 curl go openssl; do
+	command -v "$tool" >/dev/null || { echo "loadtest: $tool is missing (apt-get install wrk postgresql-client sqlite3 curl)" >&2; exit 2; }
 done
 
 work=$(mktemp -d /tmp/switchboard-loadtest.XXXXXX)
@@ -81,6 +81,30 @@ run_wrk() {
 		{ cat "$work/$1.out" >&2; exit 1; }
 	grep -q '^RESULT' "$work/$1.out" || { cat "$work/$1.out" >&2; exit 1; }
 	log "$1: $(grep '^RESULT' "$work/$1.out")"
+}
+
+# sign_in BASE: sign the admin in on BASE and export its cookie (LOADTEST_COOKIE).
+sign_in() {
+	local jar=$work/cookies-$RANDOM.txt csrf status
+	csrf=$(curl -fs -c "$jar" -b "$jar" "$1/sign-in" | grep -o 'name="_csrf" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//')
+	[ -n "$csrf" ] || { echo "loadtest: no CSRF token on $1/sign-in" >&2; exit 1; }
+	status=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" --data-urlencode "email=$admin_email" \
+		--data-urlencode "password=$admin_password" --data-urlencode "_csrf=$csrf" "$1/sign-in")
+	[ "$status" = 303 ] || [ "$status" = 302 ] || { echo "loadtest: sign-in on $1 answered $status" >&2; exit 1; }
+	LOADTEST_COOKIE=$(awk -F'\t' 'NF >= 7 && $1 !~ /^#/ || $1 ~ /^#HttpOnly_/ {print $6 "=" $7}' "$jar" | paste -sd';' - | sed 's/;/; /g')
+	export LOADTEST_COOKIE
+}
+
+# run_pages PREFIX BASE TEAM DEEP_LIST DEEP_AUDIT: the first, filtered and
+# deep keyset pages of the list and the audit log, at 4 connections
+# (latency, not throughput), kept as PREFIX-NAME.out.
+page_names=(list-first list-filtered list-deep audit-first audit-filtered audit-deep)
+run_pages() {
+	local paths=("/integrations" "/integrations?status=disabled&team=$3" "/integrations?before=$4"
+		"/audit" "/audit?team=$3&action=integration.revoke" "/audit?cursor=$5") i
+	for i in "${!page_names[@]}"; do
+		LOADTEST_PATH=${paths[$i]} run_wrk "$1-${page_names[$i]}" 4 list.lua "$2"
+	done
 }
 
 log "building switchboard and the ceiling page"
@@ -146,13 +170,7 @@ run_wrk create-nolimit 16 create.lua "$base"
 
 # --- (c) signed-in list page --------------------------------------------
 log "signing in for the list page"
-jar=$work/cookies.txt
-csrf=$(curl -fs -c "$jar" -b "$jar" "$base/sign-in" | grep -o 'name="_csrf" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//')
-[ -n "$csrf" ] || { echo "loadtest: no CSRF token on /sign-in" >&2; exit 1; }
-status=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" --data-urlencode "email=$admin_email" \
-	--data-urlencode "password=$admin_password" --data-urlencode "_csrf=$csrf" "$base/sign-in")
-[ "$status" = 303 ] || [ "$status" = 302 ] || { echo "loadtest: sign-in answered $status" >&2; exit 1; }
-export LOADTEST_COOKIE=$(awk -F'\t' 'NF >= 7 && $1 !~ /^#/ || $1 ~ /^#HttpOnly_/ {print $6 "=" $7}' "$jar" | paste -sd';' - | sed 's/;/; /g')
+sign_in "$base"
 list_check=$(curl -s -H "Cookie: $LOADTEST_COOKIE" "$base/integrations")
 # Table rows without the header row.
 rows=$(( $(printf '%s' "$list_check" | grep -o '<tr[ >]' | wc -l) - 1 ))
@@ -160,23 +178,12 @@ printf '%s' "$list_check" | grep -qE 'seed-|wrk-' || { echo "loadtest: the list 
 log "list page: $rows table rows, $(printf '%s' "$list_check" | wc -c) bytes"
 run_wrk list 64 list.lua "$base"
 
-# First, filtered and deep keyset pages of the list and the audit log, at 4
-# connections (latency, not throughput): the deep cursors are 90,000 rows down.
+# The deep cursors are 90,000 rows down.
 deep_list=$(psql -Atq "$db_url" -c "SELECT (extract(epoch FROM created_at) * 1000000)::bigint || '.' || id FROM integrations ORDER BY created_at DESC, id DESC OFFSET 90000 LIMIT 1")
 deep_audit=$(psql -Atq "$db_url" -c "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z|\"') || id FROM audit_events ORDER BY at DESC, id DESC OFFSET 90000 LIMIT 1" |
 	tr -d '\n' | base64 -w0 | tr '+/' '-_' | tr -d '=')
-pages=(
-	"list-first|/integrations"
-	"list-filtered|/integrations?status=disabled&team=$team_id"
-	"list-deep|/integrations?before=$deep_list"
-	"audit-first|/audit"
-	"audit-filtered|/audit?team=$team_id&action=integration.revoke"
-	"audit-deep|/audit?cursor=$deep_audit"
-)
-for p in "${pages[@]}"; do
-	name=${p%%|*}
-	LOADTEST_PATH=${p#*|} run_wrk "$name" 4 list.lua "$base"
-done
+sign_in "$base" # a new cookie: one a minute old is re-issued on every request
+run_pages pg "$base" "$team_id" "$deep_list" "$deep_audit"
 stop_server
 
 # --- (d) the list ceiling: bare Fiber + templ, 50 rows -------------------
@@ -198,6 +205,34 @@ pg_lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$work/pgbench.out")
 pg_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/pgbench.out")
 log "pgbench: tps=$tps latency avg=${pg_lat} ms failed=${pg_failed:-0}"
 
+# --- (e) the same pages on SQLite -------------------------------------
+log "SQLite: a new database with 100,000 integrations and audit events"
+sq_url=sqlite:$work/sqlite-pages/sb.db
+mkdir "$work/sqlite-pages"
+export SWITCHBOARD_DATABASE_URL=$sq_url SWITCHBOARD_MASTER_KEY=$master_key
+"$work/switchboard" migrate >"$work/sqlite-migrate.log" 2>&1
+printf '%s\n' "$admin_password" | "$work/switchboard" users create --email "$admin_email" --role admin --password-stdin >/dev/null
+sq_team=$("$work/switchboard" teams create --slug loadtest --name 'Load test')
+unset SWITCHBOARD_DATABASE_URL SWITCHBOARD_MASTER_KEY
+sq_db=$work/sqlite-pages/sb.db
+sq_admin=$(sqlite3 "$sq_db" "SELECT id FROM users WHERE email = '$admin_email'")
+sed -e "s/@TEAM@/$sq_team/g" -e "s/@ADMIN@/$sq_admin/g" "$here/seed_sqlite.sql" | sqlite3 -bail "$sq_db"
+# Cursors from the seeded text: seconds since the epoch and the six-digit fraction.
+sq_deep_list=$(sqlite3 "$sq_db" "SELECT (strftime('%s', substr(created_at, 1, 19)) * 1000000 + CAST(substr(created_at, 21, 6) AS INTEGER)) || '.' || id
+	FROM integrations ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 90000")
+sq_deep_audit=$(sqlite3 "$sq_db" "SELECT replace(substr(at, 1, 19), ' ', 'T') || '.' || substr(at, 21, 6) || 'Z|' || id
+	FROM audit_events ORDER BY at DESC, id DESC LIMIT 1 OFFSET 90000" | tr -d '\n' | base64 -w0 | tr '+/' '-_' | tr -d '=')
+SWITCHBOARD_DATABASE_URL=$sq_url SWITCHBOARD_MASTER_KEY=$master_key \
+	"$work/switchboard" serve --addr "127.0.0.1:$sqlite_port" >"$work/sqlite-pages.log" 2>&1 &
+sqlite_pid=$!
+pids+=("$sqlite_pid")
+wait_healthz "http://127.0.0.1:$sqlite_port"
+sign_in "http://127.0.0.1:$sqlite_port"
+sq_check=$(curl -s -H "Cookie: $LOADTEST_COOKIE" "http://127.0.0.1:$sqlite_port/integrations?before=$sq_deep_list")
+printf '%s' "$sq_check" | grep -q 'seed-0900' || { echo "loadtest: the deep SQLite page does not show row 90,000's neighbours" >&2; exit 1; }
+run_pages sqlite "http://127.0.0.1:$sqlite_port" "$sq_team" "$sq_deep_list" "$sq_deep_audit"
+kill "$sqlite_pid"; wait "$sqlite_pid" 2>/dev/null || true
+
 # --- the table --------------------------------------------------------
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f %%", 100 * a / b }'; }
 num() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }
@@ -215,11 +250,11 @@ row create-limit "Anchor-shaped 1Password create, rate limiter on, 16 connection
 row create-nolimit "the same with the limiter off" "$(num "$tps") tps" "$tps"
 row list "signed-in integrations list page ($rows rows), 64 connections" "bare Fiber + templ page of 50 table rows: $(num "$ceil_rps") req/s, p99 $(field p99_ms "$work/list-ceiling.out") ms" "$ceil_rps"
 echo
-echo "| page (100,000 rows, 4 connections) | req/s | p50 | p99 | errors |"
-echo "|---|---|---|---|---|"
-for p in "${pages[@]}"; do
-	name=${p%%|*}
-	printf '| %s | %s | %s ms | %s ms | %s |\n' "$name" "$(num "$(field rps "$work/$name.out")")" "$(field p50_ms "$work/$name.out")" "$(field p99_ms "$work/$name.out")" "$(field errors "$work/$name.out")"
+echo "| page (100,000 rows, 4 connections) | PostgreSQL req/s, p50, p99 | SQLite req/s, p50, p99 | errors |"
+echo "|---|---|---|---|"
+for name in "${page_names[@]}"; do
+	cell() { printf '%s, %s ms, %s ms' "$(num "$(field rps "$work/$1.out")")" "$(field p50_ms "$work/$1.out")" "$(field p99_ms "$work/$1.out")"; }
+	printf '| %s | %s | %s | %s |\n' "$name" "$(cell "pg-$name")" "$(cell "sqlite-$name")" "$(( $(field errors "$work/pg-$name.out") + $(field errors "$work/sqlite-$name.out") ))"
 done
 echo
 echo "Limiter cost: $(awk -v a="$(field rps "$work/create-limit.out")" -v b="$(field rps "$work/create-nolimit.out")" 'BEGIN { printf "%.0f %%", 100 * (1 - a / b) }') of the create throughput"
