@@ -23,6 +23,14 @@ for tool in wrk pgbench psql sqlite3 curl go openssl; do
 	command -v "$tool" >/dev/null || { echo "loadtest: $tool is missing (apt-get install wrk postgresql-client sqlite3 curl)" >&2; exit 2; }
 done
 
+# A server already on one of the ports would answer for ours.
+for p in "$port" "$ceiling_port" "$sqlite_port"; do
+	if curl -fs -o /dev/null "http://127.0.0.1:$p/healthz"; then
+		echo "loadtest: something already answers on 127.0.0.1:$p (set LOADTEST_PORT)" >&2
+		exit 2
+	fi
+done
+
 work=$(mktemp -d /tmp/switchboard-loadtest.XXXXXX)
 dbname=loadtest_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 db_url=${pg_admin%%\?*}
