@@ -103,7 +103,6 @@ func (d *DB) WatchChanges() error {
 		})
 		return err
 	}
-	var err error
 	d.changes.once.Do(func() {
 		c := &d.changes
 		l := pq.NewListener(d.dsn, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, _ error) {
@@ -116,21 +115,21 @@ func (d *DB) WatchChanges() error {
 				c.n.Add(1)
 			}
 		})
-		if err = l.Listen(ChangesChannel); err != nil {
-			l.Close()
-			return
-		}
 		c.listener, c.done = l, make(chan struct{})
-		c.n.Add(1)
-		c.watching.Store(true)
+		// Listen waits for a connection; start-up does not.
 		go func() {
 			defer close(c.done)
+			if l.Listen(ChangesChannel) != nil {
+				return // closed before it connected
+			}
+			c.n.Add(1)
+			c.watching.Store(true)
 			for range l.Notify { // nil after a reconnect: counted too
 				c.n.Add(1)
 			}
 		}()
 	})
-	return err
+	return nil
 }
 
 // closeWatch stops WatchChanges' listener.
