@@ -111,6 +111,9 @@ run_pages() {
 	local paths=("/integrations" "/integrations?status=disabled&team=$3" "/integrations?before=$4"
 		"/audit" "/audit?team=$3&action=integration.revoke" "/audit?cursor=$5") i
 	for i in "${!page_names[@]}"; do
+		# A new cookie each run: one a minute old is re-issued (encoded
+		# again, with a Set-Cookie) on every request, as wrk never takes it.
+		sign_in "$2"
 		LOADTEST_PATH=${paths[$i]} run_wrk "$1-${page_names[$i]}" 4 list.lua "$2"
 	done
 }
@@ -190,7 +193,6 @@ run_wrk list 64 list.lua "$base"
 deep_list=$(psql -Atq "$db_url" -c "SELECT (extract(epoch FROM created_at) * 1000000)::bigint || '.' || id FROM integrations ORDER BY created_at DESC, id DESC OFFSET 90000 LIMIT 1")
 deep_audit=$(psql -Atq "$db_url" -c "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z|\"') || id FROM audit_events ORDER BY at DESC, id DESC OFFSET 90000 LIMIT 1" |
 	tr -d '\n' | base64 -w0 | tr '+/' '-_' | tr -d '=')
-sign_in "$base" # a new cookie: one a minute old is re-issued on every request
 run_pages pg "$base" "$team_id" "$deep_list" "$deep_audit"
 stop_server
 
