@@ -45,6 +45,7 @@ type Service struct {
 	sessions *recent[db.SessionUser]
 	teams    *recent[[]db.Team]
 	expiring *recent[[]db.APIToken]
+	tokens   *recent[db.APIToken]
 }
 
 // New returns a Service.
@@ -54,6 +55,7 @@ func New(store *db.DB, keys *secrets.Keyring, log *slog.Logger) *Service {
 	s.sessions = newRecent[db.SessionUser](store.Changes, now)
 	s.teams = newRecent[[]db.Team](store.Changes, now)
 	s.expiring = newRecent[[]db.APIToken](store.Changes, now)
+	s.tokens = newRecent[db.APIToken](store.Changes, now)
 	return s
 }
 

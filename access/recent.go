@@ -66,3 +66,15 @@ func (r *recent[V]) put(key string, changes uint64, v V) {
 	r.m[key] = e
 	r.mu.Unlock()
 }
+
+// update changes the value kept for key in place, if there is one (a
+// write the kept read does not count as a change, such as a last-used
+// time, so the next get need not repeat it).
+func (r *recent[V]) update(key string, fn func(*V)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.m[key]; ok {
+		fn(&e.v)
+		r.m[key] = e
+	}
+}

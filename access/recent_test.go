@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -154,6 +155,143 @@ func TestSessionActor_KeptRow(t *testing.T) {
 				t.Fatal(err)
 			}
 			within("signed out on another instance", other, ref, time.Second)
+		})
+	}
+}
+
+// TestAuthenticate_KeptToken: an API token's row is kept between requests
+// and dropped by every change that decides who may use it: a revoke or a
+// disabled creator here at once, an operator's SQL or another instance's
+// revoke within a second (PostgreSQL), and a change nobody announces once
+// RecentFor has passed.
+func TestAuthenticate_KeptToken(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			u := dbtest.URL(t, d)
+			key, err := secrets.GenerateKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			open := func() (*Service, *db.DB) {
+				store, err := db.Open(ctx, u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { store.Close() })
+				if _, err := store.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if err := store.WatchChanges(); err != nil {
+					t.Fatal(err)
+				}
+				keys, err := secrets.ParseKeyring(key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return New(store, keys, slog.New(slog.NewTextHandler(io.Discard, nil))), store
+			}
+			s, store := open()
+			root := sb.Actor{Role: sb.RoleAdmin}
+			adminUser, err := s.CreateUser(ctx, root, UserInput{Email: "admin@example.com", Password: testPassword, Role: sb.RoleAdmin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin := sb.Actor{UserID: adminUser.ID, Role: sb.RoleAdmin, Email: adminUser.Email}
+			creator, err := s.CreateUser(ctx, root, UserInput{Email: "creator@example.com", Password: testPassword, Role: sb.RoleAdmin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			team, err := s.CreateTeam(ctx, admin, "payments", "Payments")
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+			s.Now = func() time.Time { return now }
+			store.Now = s.Now
+			tokens := 0
+			newToken := func(by sb.Actor) (string, string) {
+				t.Helper()
+				tokens++
+				value, row, err := s.CreateToken(ctx, by, TokenInput{TeamID: team.ID, Name: fmt.Sprintf("kept-%d", tokens)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d == db.Postgres {
+					time.Sleep(100 * time.Millisecond) // the new row's own announcement
+				}
+				if _, err := s.Authenticate(ctx, value, Meta{}); err != nil {
+					t.Fatalf("a new token: %v", err)
+				}
+				return value, row.ID
+			}
+			refused := func(svc *Service, value string) bool {
+				_, err := svc.Authenticate(ctx, value, Meta{})
+				if err != nil && sb.ErrorCode(err) != sb.CodeUnauthorized {
+					t.Fatal(err)
+				}
+				return err != nil
+			}
+			within := func(what string, svc *Service, value string, limit time.Duration) {
+				t.Helper()
+				for begin := time.Now(); !refused(svc, value); time.Sleep(2 * time.Millisecond) {
+					if time.Since(begin) > limit {
+						t.Fatalf("%s: the token is still taken %v later", what, time.Since(begin))
+					}
+				}
+			}
+			x := store.SQLX()
+			revokeBySQL := func(id string, quiet bool) {
+				t.Helper()
+				tx := x.MustBegin()
+				if quiet {
+					tx.MustExec(`SET LOCAL session_replication_role = replica`)
+				}
+				tx.MustExec(x.Rebind(`UPDATE api_tokens SET revoked_at = ? WHERE id = ?`), now, id)
+				if err := tx.Commit(); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			value, id := newToken(admin)
+			if _, _, err := s.RevokeToken(ctx, admin, id); err != nil {
+				t.Fatal(err)
+			}
+			within("revoked here", s, value, 0)
+			value, _ = newToken(sb.Actor{UserID: creator.ID, Role: sb.RoleAdmin, Email: creator.Email})
+			if _, err := s.DisableUser(ctx, admin, creator.ID); err != nil {
+				t.Fatal(err)
+			}
+			within("creator disabled here", s, value, 0)
+
+			if d == db.SQLite {
+				value, id = newToken(admin)
+				revokeBySQL(id, false)
+				within("revoked by SQL", s, value, 0)
+				return
+			}
+
+			value, id = newToken(admin)
+			revokeBySQL(id, true)
+			if refused(s, value) {
+				t.Fatal("the token row was read again: it was not kept")
+			}
+			now = now.Add(RecentFor)
+			within("RecentFor later", s, value, 0)
+
+			value, id = newToken(admin)
+			revokeBySQL(id, false)
+			within("revoked by an operator's SQL", s, value, time.Second)
+			other, otherStore := open()
+			other.Now, otherStore.Now = s.Now, s.Now
+			value, id = newToken(admin)
+			if refused(other, value) || refused(other, value) {
+				t.Fatal("the other instance refuses a live token")
+			}
+			if _, _, err := s.RevokeToken(ctx, admin, id); err != nil {
+				t.Fatal(err)
+			}
+			within("revoked on another instance", other, value, time.Second)
 		})
 	}
 }

@@ -148,6 +148,12 @@ func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Ac
 // token's rate-limit window (count non-nil) in the same database round trip
 // as the token lookup, and returns the window's hits (see
 // db.APITokenByHashCounted). A refused token is not counted.
+//
+// A token's row is kept for RecentFor while nothing that decides who may
+// use it changes (db.Changes: tokens, users, teams, members), so an API
+// client's requests in a row cost no lookup. A kept row is not counted:
+// hits is 0 and the caller counts the request itself (the API limiter
+// takes its leases, see web/ratelimit.go).
 func (s *Service) AuthenticateCounted(ctx context.Context, token string, m Meta, count *db.RateCount) (sb.Actor, int, error) {
 	unauth := sb.Errorf(sb.CodeUnauthorized, "missing or invalid API token")
 	if !secrets.CheckToken(TokenPrefix, token) {
@@ -157,11 +163,24 @@ func (s *Service) AuthenticateCounted(ctx context.Context, token string, m Meta,
 	if count != nil {
 		count.Now = now
 	}
-	t, err := s.store.APITokenByHashCounted(ctx, s.keys.MACCandidates("api-token", []byte(token)), count)
-	if errors.Is(err, db.ErrNotFound) {
-		return sb.Actor{}, 0, unauth
-	} else if err != nil {
-		return sb.Actor{}, 0, sb.Internal(err)
+	candidates := s.keys.MACCandidates("api-token", []byte(token))
+	// The key is the token's keyed hash under the current key (the token
+	// itself is never kept).
+	key := candidates[0]
+	t, kept := s.tokens.get(key)
+	if !kept {
+		changes := s.tokens.mark()
+		row, err := s.store.APITokenByHashCounted(ctx, candidates, count)
+		if errors.Is(err, db.ErrNotFound) {
+			return sb.Actor{}, 0, unauth
+		} else if err != nil {
+			return sb.Actor{}, 0, sb.Internal(err)
+		}
+		t = *row
+		hits := t.RateHits
+		t.RateHits = 0
+		s.tokens.put(key, changes, t)
+		t.RateHits = hits
 	}
 	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.CreatorDisabled || t.CreatorOffTeam {
 		return sb.Actor{}, 0, unauth
@@ -170,8 +189,13 @@ func (s *Service) AuthenticateCounted(ctx context.Context, token string, m Meta,
 		// A failed write must not fail the request: last use is a hint.
 		if wrote, err := s.store.TouchAPIToken(ctx, t.ID, now); err != nil {
 			s.log.WarnContext(ctx, "record token use", "token_id", t.ID, "err", err)
-		} else if wrote {
-			s.log.DebugContext(ctx, "token use recorded", "token_id", t.ID)
+		} else {
+			if wrote {
+				s.log.DebugContext(ctx, "token use recorded", "token_id", t.ID)
+			}
+			// Written now, or by another request within the minute:
+			// the kept row need not ask again for a minute.
+			s.tokens.update(key, func(k *db.APIToken) { k.LastUsedAt = &now })
 		}
 	}
 	return sb.Actor{TokenID: t.ID, Email: "token " + t.Name, Role: sb.RoleSupport, Teams: []string{t.TeamID}, ReadOnly: t.ReadOnly, IP: m.IP, UserAgent: m.UserAgent,

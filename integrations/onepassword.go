@@ -51,7 +51,9 @@ func ParseServiceAccountToken(token string) (signInAddress string, err error) {
 		}
 		return "", errors.New("is malformed: the part after ops_ is not base64")
 	}
-	var payload map[string]any
+	// Members are left raw: only the top level is looked into (nested
+	// values are checked for being JSON, not built).
+	var payload map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &payload); err != nil {
 		// A payload cut short ends inside the JSON object: read as a
 		// stream, it runs out of input (io.ErrUnexpectedEOF) mid-value.
@@ -61,17 +63,25 @@ func ParseServiceAccountToken(token string) (signInAddress string, err error) {
 		return "", errors.New("is malformed: its payload is not a service account description")
 	}
 	var missing []string
+	addr := ""
 	for _, f := range serviceAccountFields {
-		if v, ok := payload[f].(string); !ok || v == "" {
-			if _, isObj := payload[f].(map[string]any); !isObj {
+		v := payload[f]
+		switch {
+		case len(v) > 0 && v[0] == '{': // an object (muk)
+		case len(v) > 0 && v[0] == '"':
+			var text string
+			if json.Unmarshal(v, &text) != nil || text == "" {
 				missing = append(missing, f)
+			} else if f == "signInAddress" {
+				addr = text
 			}
+		default:
+			missing = append(missing, f)
 		}
 	}
 	if len(missing) > 0 {
 		return "", errors.New("is malformed: it lacks " + strings.Join(missing, ", "))
 	}
-	addr, _ := payload["signInAddress"].(string)
 	return addr, nil
 }
 

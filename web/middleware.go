@@ -278,6 +278,15 @@ func (m *middleware) apiAuthWith(writeErr func(*fiber.Ctx, error) error, allowBa
 			return writeErr(c, err)
 		}
 		c.Locals(handlers.LocalActor, actor)
+		if count != nil {
+			if hits == 0 { // a kept token row: the lookup counted nothing
+				if hits, err = m.limiter.take(c.UserContext(), actor.TokenID, count.Window); err != nil {
+					return writeErr(c, sb.Internal(err))
+				}
+			} else {
+				m.limiter.counted(actor.TokenID, count.Window, hits)
+			}
+		}
 		if handled, err := m.limiter.allow(c, writeErr, count, hits); handled {
 			return err
 		}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,7 +32,35 @@ type rateLimiter struct {
 	limit int
 	// lastPrune is the store time (unix ns) of this process's last prune.
 	lastPrune atomic.Int64
+	mu        sync.Mutex
+	leases    map[string]*lease // by token id
 }
+
+// A lease is the part of a token's allowance in one window that this
+// process has taken from the shared count and not yet spent. The shared
+// row counts what every instance has taken, so the limit holds across
+// instances however the allowance is split; a process spends its lease
+// without a statement, so a busy token costs one statement per lease, not
+// per request. The first lease of a window is one request and each next
+// one doubles, up to leaseMax: a token used now and then is counted
+// request by request, exactly; a busy one takes bigger blocks. What a
+// process holds unspent is counted as used, so another instance may refuse
+// a request up to leaseMax early (limit/64: 4 of the default 300).
+type lease struct {
+	mu sync.Mutex
+	leaseState
+}
+
+type leaseState struct {
+	window time.Time
+	base   int // the shared count before this lease (every instance's)
+	got    int // requests this lease granted
+	left   int // of got, not yet spent
+	next   int // the size of the next lease
+}
+
+// leaseMax is the largest lease for limit: 1/64 of the allowance.
+func leaseMax(limit int) int { return max(1, limit/64) }
 
 // window returns the count to take with the token lookup (nil when the
 // limiter is off): the store clock's current window.
@@ -39,6 +69,68 @@ func (r *rateLimiter) window() *db.RateCount {
 		return nil
 	}
 	return &db.RateCount{Window: r.store.Now().Truncate(rateWindow)}
+}
+
+// take counts one request of token id in window when its lookup did
+// not (the token's row was kept): from the process's lease when it has
+// one, else with a new lease from the shared count. It returns the hits to
+// judge the request by: every instance's leases before this one, plus
+// what this one has spent.
+func (r *rateLimiter) take(ctx context.Context, id string, window time.Time) (int, error) {
+	l := r.lease(id)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.window.Equal(window) {
+		l.leaseState = leaseState{window: window, next: 1}
+	}
+	if l.left > 0 {
+		l.left--
+		return l.base + l.got - l.left, nil
+	}
+	n := l.next
+	hits, err := r.store.ReserveRateLimit(ctx, "token:"+id, window, n)
+	if err != nil {
+		return 0, err
+	}
+	l.base = hits - n
+	l.got = min(n, max(0, r.limit-l.base))
+	if l.got == 0 {
+		return hits, nil // over the limit: refused, nothing left to spend
+	}
+	l.left = l.got - 1
+	l.next = min(2*n, leaseMax(r.limit))
+	return l.base + 1, nil
+}
+
+// counted records a lookup that counted its request itself (the token
+// row was read, hits is the shared count with this request): a lease of
+// one, spent.
+func (r *rateLimiter) counted(id string, window time.Time, hits int) {
+	l := r.lease(id)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.window.Equal(window) || l.left == 0 {
+		l.leaseState = leaseState{window: window, base: hits - 1, got: 1, next: min(2, leaseMax(r.limit))}
+	}
+	// A lease not yet spent stays: the lookup counted one request more,
+	// and the lease's own requests are still this process's to serve.
+}
+
+// lease returns token id's lease, a new one the first time. The map
+// starts over when it holds more tokens than a busy instance sees in a
+// window, which only forgets unspent leases (never grants more).
+func (r *rateLimiter) lease(id string) *lease {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.leases == nil || len(r.leases) >= 4096 {
+		r.leases = make(map[string]*lease)
+	}
+	l, ok := r.leases[id]
+	if !ok {
+		l = &lease{}
+		r.leases[id] = l
+	}
+	return l
 }
 
 // allow applies the count hits, taken with the token lookup in count's

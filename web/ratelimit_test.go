@@ -156,6 +156,69 @@ func TestAPIRateLimit_SharedAcrossInstances(t *testing.T) {
 	})
 }
 
+// TestAPIRateLimit_Leases: a busy token takes its allowance in blocks
+// (leases doubling up to limit/64), so most requests cost no statement, and
+// still no more than the limit passes across two instances: what one holds
+// unspent counts as used, so the other is refused at most a lease early.
+func TestAPIRateLimit_Leases(t *testing.T) {
+	const limit = 256 // leases of up to 4
+	rlEachDialect(t, limit, func(t *testing.T, env *webtest.Env) {
+		at := rlPinClock(t, env)
+		window := at.Truncate(time.Minute)
+		team := env.CreateTeam("payments")
+
+		t.Run("one instance", func(t *testing.T) {
+			token := env.CreateToken(team.ID, false)
+			for i := 1; i <= 10; i++ {
+				resp, _, raw := rlGet(t, env.App, "/api/v1/integrations", token)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("request %d = %d; body %s", i, resp.StatusCode, raw)
+				}
+				// One instance knows every request it served: exact.
+				if got, want := resp.Header.Get("X-Ratelimit-Remaining"), strconv.Itoa(limit-i); got != want {
+					t.Errorf("request %d: X-Ratelimit-Remaining = %q, want %q", i, got, want)
+				}
+			}
+			// What one instance holds unspent is at most a lease (4).
+			var hits int
+			if err := env.Store.SQLX().Get(&hits, env.Store.SQLX().Rebind(`SELECT MAX(hits) FROM rate_limits WHERE window_start = ?`), window.UTC()); err != nil {
+				t.Fatal(err)
+			}
+			if hits < 10 || hits > 10+4 {
+				t.Errorf("shared count after 10 requests = %d, want 10 to 14 (the served ones and an unspent lease)", hits)
+			}
+		})
+
+		t.Run("two instances", func(t *testing.T) {
+			log := slog.New(slog.NewTextHandler(env.Logs, nil))
+			second := web.New(web.Config{BaseURL: "http://127.0.0.1", APIRateLimit: limit}, env.Store, env.Keys, log)
+			token := env.CreateToken(team.ID, false)
+			served, refused := 0, 0
+			for i := range 2 * limit {
+				app := env.App
+				if i%3 == 0 {
+					app = second
+				}
+				resp, _, raw := rlGet(t, app, "/api/v1/integrations", token)
+				switch resp.StatusCode {
+				case http.StatusOK:
+					served++
+				case http.StatusTooManyRequests:
+					refused++
+				default:
+					t.Fatalf("request %d = %d; body %s", i+1, resp.StatusCode, raw)
+				}
+			}
+			if served > limit {
+				t.Errorf("served %d across two instances, want at most the limit %d", served, limit)
+			}
+			if served < limit-2*4 {
+				t.Errorf("served %d, want at least %d (only leases held unspent refused early)", served, limit-2*4)
+			}
+		})
+	})
+}
+
 func TestAPIRateLimit_NewWindowResets(t *testing.T) {
 	const limit = 3
 	rlEachDialect(t, limit, func(t *testing.T, env *webtest.Env) {
