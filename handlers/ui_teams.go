@@ -56,10 +56,11 @@ func (h *Handlers) renderTeam(c *fiber.Ctx, status int, v views.TeamView) error 
 	if err != nil {
 		return uiError(c, err)
 	}
-	nodes, err := h.Access.Nodes(ctx, actor, t.ID)
+	nodes, total, err := h.Access.NodesPage(ctx, actor, t.ID)
 	if err != nil {
 		return uiError(c, err)
 	}
+	v.NodesTotal = total
 	members, err := h.Access.Members(ctx, actor, t.ID)
 	if err != nil {
 		return uiError(c, err)

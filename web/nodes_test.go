@@ -105,9 +105,24 @@ func TestNodesPage_CapAndLiveKeys(t *testing.T) {
 		if strings.Contains(body, "z-199") || !strings.Contains(body, "z-197") {
 			t.Errorf("want the first nodes by name")
 		}
-		_, body = c.Get("/nodes?team=" + env.CreateTeam("small").ID)
+		// The team page lists the same first nodes, capped the same way.
+		resp, body = c.Get("/teams/" + team.ID)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /teams/%s = %d", team.ID, resp.StatusCode)
+		}
+		if n := strings.Count(body, `data-testid="node-row"`); n != access.MaxPageRows {
+			t.Errorf("team page: %d node rows, want %d", n, access.MaxPageRows)
+		}
+		if want := fmt.Sprintf("of %d nodes", access.MaxPageRows+2); !htHasTestID(body, "team-nodes-capped") || !strings.Contains(body, want) {
+			t.Errorf("the capped team page does not say %q", want)
+		}
+		small := env.CreateTeam("small").ID
+		_, body = c.Get("/nodes?team=" + small)
 		if htHasTestID(body, "nodes-capped") {
 			t.Errorf("an uncapped page says it is capped")
+		}
+		if _, body = c.Get("/teams/" + small); htHasTestID(body, "team-nodes-capped") {
+			t.Errorf("an uncapped team page says it is capped")
 		}
 	})
 }
