@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"mime"
 	"strconv"
@@ -217,75 +215,10 @@ func checkJSON(body []byte) error {
 		// the decoder cannot say where they were, so the body is named.
 		return fieldError("body", "must be UTF-8 text")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	err := walkJSON(dec, "", "")
+	err := walkBody(body)
 	var fe *sb.Error
 	if errors.As(err, &fe) {
 		return fe
 	}
 	return nil // a syntax error: the handler's message
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// walkJSON reads one value; member is its member name (for the name rule).
-func walkJSON(dec *json.Decoder, path, member string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			seen := map[string]bool{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, _ := kt.(string)
-				child := joinPath(path, fieldName(k))
-				if bad := badText(k); bad != "" {
-					return fieldError(child, "the member name "+bad)
-				}
-				if seen[k] {
-					return fieldError(child, "is given more than once")
-				}
-				seen[k] = true
-				if err := walkJSON(dec, child, k); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token()
-			return err
-		case '[':
-			for i := 0; dec.More(); i++ {
-				if err := walkJSON(dec, path+"["+strconv.Itoa(i)+"]", ""); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token()
-			return err
-		}
-	case string:
-		if path == "" {
-			path = "body"
-		}
-		if bad := badText(t); bad != "" {
-			return fieldError(path, bad)
-		}
-		if isNameField(member) {
-			if bad := badName(t); bad != "" {
-				return fieldError(path, bad)
-			}
-		}
-	}
-	return nil
 }
