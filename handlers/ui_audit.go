@@ -129,6 +129,11 @@ func auditRow(e access.AuditEvent, teams, targets map[string]string, admin bool)
 	if r.Actor == "" {
 		r.Actor = e.ActorID
 	}
+	// A token's label is "token <name>" (its actor's email); the type is
+	// shown in front of it already.
+	if rest, ok := strings.CutPrefix(r.Actor, e.ActorType+" "); ok && rest != "" {
+		r.Actor = rest
+	}
 	if e.TeamID != nil {
 		r.Team = teams[*e.TeamID]
 		if r.Team == "" {
