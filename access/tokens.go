@@ -139,30 +139,18 @@ func (s *Service) CreateToken(ctx context.Context, actor sb.Actor, in TokenInput
 // read here carries last_used_at, so a use is written only when the one
 // recorded is older than TouchInterval (at most once a minute per token,
 // and no write at all for the requests in between).
-func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Actor, error) {
-	actor, _, err := s.AuthenticateCounted(ctx, token, m, nil)
-	return actor, err
-}
-
-// AuthenticateCounted is Authenticate that also counts the request in the
-// token's rate-limit window (count non-nil) in the same database round trip
-// as the token lookup, and returns the window's hits (see
-// db.APITokenByHashCounted). A refused token is not counted.
 //
-// A token's row is kept for RecentFor while nothing that decides who may
-// use it changes (db.Changes: tokens, users, teams, members), so an API
-// client's requests in a row cost no lookup. A kept row is not counted:
-// hits is 0 and the caller counts the request itself (the API limiter
-// takes its leases, see web/ratelimit.go).
-func (s *Service) AuthenticateCounted(ctx context.Context, token string, m Meta, count *db.RateCount) (sb.Actor, int, error) {
+// The row is kept for RecentFor while nothing that decides who may use the
+// token changes (db.Changes: tokens, users, teams, members), so an API
+// client's requests in a row cost no lookup; every check below still runs
+// on each request. The rate limit is counted by the caller (the API
+// limiter's leases, web/ratelimit.go).
+func (s *Service) Authenticate(ctx context.Context, token string, m Meta) (sb.Actor, error) {
 	unauth := sb.Errorf(sb.CodeUnauthorized, "missing or invalid API token")
 	if !secrets.CheckToken(TokenPrefix, token) {
-		return sb.Actor{}, 0, unauth
+		return sb.Actor{}, unauth
 	}
 	now := s.Now()
-	if count != nil {
-		count.Now = now
-	}
 	candidates := s.keys.MACCandidates("api-token", []byte(token))
 	// The key is the token's keyed hash under the current key (the token
 	// itself is never kept).
@@ -170,20 +158,17 @@ func (s *Service) AuthenticateCounted(ctx context.Context, token string, m Meta,
 	t, kept := s.tokens.get(key)
 	if !kept {
 		changes := s.tokens.mark()
-		row, err := s.store.APITokenByHashCounted(ctx, candidates, count)
+		row, err := s.store.APITokenByHash(ctx, candidates)
 		if errors.Is(err, db.ErrNotFound) {
-			return sb.Actor{}, 0, unauth
+			return sb.Actor{}, unauth
 		} else if err != nil {
-			return sb.Actor{}, 0, sb.Internal(err)
+			return sb.Actor{}, sb.Internal(err)
 		}
 		t = *row
-		hits := t.RateHits
-		t.RateHits = 0
 		s.tokens.put(key, changes, t)
-		t.RateHits = hits
 	}
 	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.CreatorDisabled || t.CreatorOffTeam {
-		return sb.Actor{}, 0, unauth
+		return sb.Actor{}, unauth
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > TouchInterval {
 		// A failed write must not fail the request: last use is a hint.
@@ -199,7 +184,7 @@ func (s *Service) AuthenticateCounted(ctx context.Context, token string, m Meta,
 		}
 	}
 	return sb.Actor{TokenID: t.ID, Email: "token " + t.Name, Role: sb.RoleSupport, Teams: []string{t.TeamID}, ReadOnly: t.ReadOnly, IP: m.IP, UserAgent: m.UserAgent,
-		TokenTeamSlug: t.TeamSlug, TokenTeamName: t.TeamName}, t.RateHits, nil
+		TokenTeamSlug: t.TeamSlug, TokenTeamName: t.TeamName}, nil
 }
 
 // Tokens lists a team's API tokens (never their values) with their

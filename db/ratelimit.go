@@ -6,30 +6,26 @@ import (
 	"time"
 )
 
-// HitRateLimit counts one request against bucket in the window that starts
-// at windowStart and returns the window's count including this request. It
-// is one statement, INSERT … ON CONFLICT DO UPDATE … RETURNING (PostgreSQL,
-// SQLite 3.35+), so concurrent hits from any number of instances sharing the
-// database each get a distinct count: of n concurrent hits on a fresh window
-// exactly one sees 1 and one sees n.
+// ReserveRateLimit counts n requests against bucket in the window that
+// starts at windowStart and returns the window's count including them: an
+// instance that takes a block of its allowance (the API limiter's leases)
+// spends one statement on n requests. It is one statement, INSERT … ON
+// CONFLICT DO UPDATE … RETURNING (PostgreSQL, SQLite 3.35+), so concurrent
+// reservations from any number of instances sharing the database each get
+// a distinct count: of k concurrent reservations of 1 on a fresh window
+// exactly one sees 1 and one sees k.
+//
+// On PostgreSQL the statement's transaction commits with synchronous_commit
+// off (set_config(…, true) is local to it): the count is visible to every
+// instance when the statement returns, but the commit does not wait for
+// the disk; a crash of the database may forget the last fraction of a
+// second of counts, which lets a client a few extra requests and never
+// refuses one wrongly.
 //
 // The caller chooses the window (the limiter truncates its clock to the
 // minute): a fixed window lets a client spend a full allowance just before a
 // window ends and another just after it starts, so up to twice the limit can
 // pass in a short span around a boundary.
-func (d *DB) HitRateLimit(ctx context.Context, bucket string, windowStart time.Time) (int, error) {
-	return d.ReserveRateLimit(ctx, bucket, windowStart, 1)
-}
-
-// ReserveRateLimit is HitRateLimit counting n requests at once: an
-// instance that takes a block of its allowance (see the API limiter's
-// leases) spends one statement on n requests. It returns the window's
-// count including the n. On PostgreSQL the statement's transaction commits
-// with synchronous_commit off (set_config(…, true) is local to it): the
-// count is visible to every instance when the statement returns, but the
-// commit does not wait for the disk; a crash of the database may forget
-// the last fraction of a second of counts, which lets a client a few extra
-// requests and never refuses one wrongly.
 func (d *DB) ReserveRateLimit(ctx context.Context, bucket string, windowStart time.Time, n int) (int, error) {
 	if n < 1 {
 		return 0, fmt.Errorf("db: reserve rate limit: n = %d, want at least 1", n)

@@ -36,9 +36,6 @@ type APIToken struct {
 	// TeamSlug and TeamName are set by APITokenByHash: the token's team.
 	TeamSlug string `db:"team_slug"`
 	TeamName string `db:"team_name"`
-	// RateHits is set by APITokenByHashCounted: the requests counted in
-	// the token's current rate-limit window, this one included.
-	RateHits int `db:"rate_hits"`
 	// RolledTo is set by ListAPITokens and APITokenByID on a token rolled
 	// with a grace period: its successor's id.
 	RolledTo *string `db:"rolled_to"`
@@ -68,78 +65,30 @@ func (d *DB) CreateAPIToken(ctx context.Context, t *APIToken, audit *AuditEvent)
 
 // APITokenByHash finds the token whose hash is one of candidates (one per
 // key of the keyring, so tokens survive a master key rotation), with its
-// team's slug and name and whether its creator is disabled.
+// team's slug and name and whether its creator is disabled: the one query
+// that says who an API request is (the rate limit is counted apart, see
+// ReserveRateLimit).
 func (d *DB) APITokenByHash(ctx context.Context, candidates []string) (*APIToken, error) {
-	return d.APITokenByHashCounted(ctx, candidates, nil)
+	query, args, err := sqlx.In(tokenLookup, candidates)
+	if err != nil {
+		return nil, fmt.Errorf("db: token by hash: %w", err)
+	}
+	var t APIToken
+	if err := d.getPrepared(ctx, &t, d.q(query), args...); err != nil {
+		return nil, fmt.Errorf("db: token by hash: %w", mapErr(err))
+	}
+	return &t, nil
 }
 
-// RateCount asks a token lookup to count the request in the token's
-// rate-limit window (bucket "token:<id>", see HitRateLimit) when the token
-// is usable at Now (not revoked, not expired, its creator not disabled).
-type RateCount struct {
-	Window time.Time
-	Now    time.Time
-}
-
-// tokenLookup is the one query every API request runs: the token, its
-// team's names (so a create needs no team read), and whether its creator
-// is disabled or off the token's team. A condition on who may use the token (a JOIN or a WHERE
-// term) belongs here, and both the plain and the counted lookup get it.
+// tokenLookup is the query APITokenByHash runs: the token, its team's
+// names (so a create needs no team read), and whether its creator is
+// disabled or off the token's team. A condition on who may use the token
+// (a JOIN or a WHERE term) belongs here.
 const tokenLookup = `SELECT t.id, t.team_id, t.name, t.token_hash, t.display_prefix, t.read_only, t.created_by,
 		t.expires_at, t.last_used_at, t.revoked_at, t.created_at, ` + tokenCreatorCols + `,
 		tm.slug AS team_slug, tm.name AS team_name
 		FROM api_tokens t JOIN teams tm ON tm.id = t.team_id LEFT JOIN users u ON u.id = t.created_by
 		WHERE t.token_hash IN (?)`
-
-// APITokenByHashCounted is APITokenByHash that, with count set, also counts
-// the request against the token's rate limit and returns the window's hits
-// (0 when the token is not usable, so nothing was counted).
-//
-// On PostgreSQL it is one statement, one round trip: the lookup and the
-// INSERT … ON CONFLICT of the counter in a data-modifying CTE. The counter
-// is written with synchronous_commit off for that statement's transaction
-// alone (set_config(…, true) is local to it): the count is visible to every
-// instance the moment the statement ends, as before, but its commit does
-// not wait for the WAL to reach the disk. A crash of the database can lose
-// the last fraction of a second of counts, which lets a client a few extra
-// requests; it never refuses one wrongly. On SQLite (one writer, no CTE
-// writes) it is the lookup and then HitRateLimit.
-func (d *DB) APITokenByHashCounted(ctx context.Context, candidates []string, count *RateCount) (*APIToken, error) {
-	var t APIToken
-	if count != nil && d.dialect == Postgres {
-		query, args, err := sqlx.In(`WITH tok AS (`+tokenLookup+`),
-		hit AS (
-			INSERT INTO rate_limits (bucket, window_start, hits)
-			SELECT 'token:' || tok.id, ?, 1 FROM tok
-			WHERE tok.revoked_at IS NULL AND (tok.expires_at IS NULL OR tok.expires_at > ?) AND NOT tok.creator_disabled AND NOT tok.creator_off_team
-				AND set_config('synchronous_commit', 'off', true) = 'off'
-			ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-			RETURNING hits)
-		SELECT tok.*, COALESCE((SELECT hits FROM hit), 0) AS rate_hits FROM tok`, candidates, ts(count.Window), ts(count.Now))
-		if err != nil {
-			return nil, fmt.Errorf("db: token by hash: %w", err)
-		}
-		if err := d.getPrepared(ctx, &t, d.q(query), args...); err != nil {
-			return nil, fmt.Errorf("db: token by hash and hit rate limit: %w", mapErr(err))
-		}
-		return &t, nil
-	}
-	query, args, err := sqlx.In(tokenLookup, candidates)
-	if err != nil {
-		return nil, fmt.Errorf("db: token by hash: %w", err)
-	}
-	if err := d.getPrepared(ctx, &t, d.q(query), args...); err != nil {
-		return nil, fmt.Errorf("db: token by hash: %w", mapErr(err))
-	}
-	if count != nil && t.RevokedAt == nil && (t.ExpiresAt == nil || t.ExpiresAt.After(count.Now)) && !t.CreatorDisabled && !t.CreatorOffTeam {
-		hits, err := d.HitRateLimit(ctx, "token:"+t.ID, count.Window)
-		if err != nil {
-			return nil, err
-		}
-		t.RateHits = hits
-	}
-	return &t, nil
-}
 
 // TouchAPIToken records a use at now unless one was recorded less than a
 // minute before: the guard in the WHERE clause makes concurrent requests and

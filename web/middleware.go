@@ -272,23 +272,19 @@ func (m *middleware) apiAuthWith(writeErr func(*fiber.Ctx, error) error, allowBa
 			}
 			return writeErr(c, sb.Errorf(sb.CodeUnauthorized, "missing API token: send %s", how))
 		}
-		count := m.limiter.window()
-		actor, hits, err := m.access.AuthenticateCounted(c.UserContext(), token, handlers.Meta(c), count)
+		actor, err := m.access.Authenticate(c.UserContext(), token, handlers.Meta(c))
 		if err != nil {
 			return writeErr(c, err)
 		}
 		c.Locals(handlers.LocalActor, actor)
-		if count != nil {
-			if hits == 0 { // a kept token row: the lookup counted nothing
-				if hits, err = m.limiter.take(c.UserContext(), actor.TokenID, count.Window); err != nil {
-					return writeErr(c, sb.Internal(err))
-				}
-			} else {
-				m.limiter.counted(actor.TokenID, count.Window, hits)
+		if window, on := m.limiter.window(); on {
+			hits, err := m.limiter.take(c.UserContext(), actor.TokenID, window)
+			if err != nil {
+				return writeErr(c, sb.Internal(err))
 			}
-		}
-		if handled, err := m.limiter.allow(c, writeErr, count, hits); handled {
-			return err
+			if handled, err := m.limiter.allow(c, writeErr, window, hits); handled {
+				return err
+			}
 		}
 		return c.Next()
 	}

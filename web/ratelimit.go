@@ -22,8 +22,8 @@ const rateWindow = time.Minute
 
 // rateLimiter counts API requests per token in fixed one-minute windows kept
 // in the database (rate_limits), so every instance sharing the database
-// counts into the same row: nothing that correctness depends on lives in one
-// process. The window is the store clock truncated to the minute; instances
+// counts into the same row: what a process keeps (its leases) is already
+// counted there, so no instance can grant more than the row allows. The window is the store clock truncated to the minute; instances
 // whose clocks disagree by s seconds count into different windows for s
 // seconds around each boundary.
 type rateLimiter struct {
@@ -62,20 +62,19 @@ type leaseState struct {
 // leaseMax is the largest lease for limit: 1/64 of the allowance.
 func leaseMax(limit int) int { return max(1, limit/64) }
 
-// window returns the count to take with the token lookup (nil when the
-// limiter is off): the store clock's current window.
-func (r *rateLimiter) window() *db.RateCount {
+// window returns the store clock's current window, and false when the
+// limiter is off.
+func (r *rateLimiter) window() (time.Time, bool) {
 	if r == nil || r.limit <= 0 {
-		return nil
+		return time.Time{}, false
 	}
-	return &db.RateCount{Window: r.store.Now().Truncate(rateWindow)}
+	return r.store.Now().Truncate(rateWindow), true
 }
 
-// take counts one request of token id in window when its lookup did
-// not (the token's row was kept): from the process's lease when it has
-// one, else with a new lease from the shared count. It returns the hits to
-// judge the request by: every instance's leases before this one, plus
-// what this one has spent.
+// take counts one request of token id in window: from the process's
+// lease when it has one, else with a new lease from the shared count. It
+// returns the hits to judge the request by: every instance's leases before
+// this one, plus what this one has spent.
 func (r *rateLimiter) take(ctx context.Context, id string, window time.Time) (int, error) {
 	l := r.lease(id)
 	l.mu.Lock()
@@ -102,20 +101,6 @@ func (r *rateLimiter) take(ctx context.Context, id string, window time.Time) (in
 	return l.base + 1, nil
 }
 
-// counted records a lookup that counted its request itself (the token
-// row was read, hits is the shared count with this request): a lease of
-// one, spent.
-func (r *rateLimiter) counted(id string, window time.Time, hits int) {
-	l := r.lease(id)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.window.Equal(window) || l.left == 0 {
-		l.leaseState = leaseState{window: window, base: hits - 1, got: 1, next: min(2, leaseMax(r.limit))}
-	}
-	// A lease not yet spent stays: the lookup counted one request more,
-	// and the lease's own requests are still this process's to serve.
-}
-
 // lease returns token id's lease, a new one the first time. The map
 // starts over when it holds more tokens than a busy instance sees in a
 // window, which only forgets unspent leases (never grants more).
@@ -133,22 +118,16 @@ func (r *rateLimiter) lease(id string) *lease {
 	return l
 }
 
-// allow applies the count hits, taken with the token lookup in count's
-// window (see access.AuthenticateCounted: one statement on PostgreSQL),
-// and sets the X-Ratelimit-* headers. It returns handled=true when it has
-// answered the request itself: 429 with Retry-After when the token is over
-// its limit. The limiter fails closed: a request that cannot be counted is
-// not served, since the limit is a promise to the systems behind the API;
-// that failure is the token lookup's (the caller answers it as an internal
-// error in its family's shape).
-func (r *rateLimiter) allow(c *fiber.Ctx, writeErr func(*fiber.Ctx, error) error, count *db.RateCount, hits int) (bool, error) {
-	if count == nil {
-		return false, nil
-	}
+// allow judges a request counted hits in window (take) and sets the
+// X-Ratelimit-* headers. It returns handled=true when it has answered the
+// request itself: 429 with Retry-After when the token is over its limit.
+// The limiter fails closed: a request that cannot be counted is not
+// served, since the limit is a promise to the systems behind the API; the
+// caller answers that failure as an internal error in its family's shape.
+func (r *rateLimiter) allow(c *fiber.Ctx, writeErr func(*fiber.Ctx, error) error, window time.Time, hits int) (bool, error) {
 	now := r.store.Now()
-	start := count.Window
-	end := start.Add(rateWindow)
-	r.prune(c, now, start)
+	end := window.Add(rateWindow)
+	r.prune(c, now, window)
 	c.Set("X-Ratelimit-Limit", strconv.Itoa(r.limit))
 	c.Set("X-Ratelimit-Remaining", strconv.Itoa(max(0, r.limit-hits)))
 	c.Set("X-Ratelimit-Reset", strconv.FormatInt(end.UnixMilli(), 10))

@@ -330,7 +330,7 @@ func TestAPIRateLimit_ZeroIsOff(t *testing.T) {
 
 // BenchmarkAPI_AuthenticatedGet measures an authenticated JSON GET (token
 // lookup, the rate-limit count, an empty list) with the limiter on and off,
-// so the difference is the limiter's cost: one upsert per request.
+// so the difference is the limiter's cost: a lease statement now and then.
 func BenchmarkAPI_AuthenticatedGet(b *testing.B) {
 	for _, d := range dbtest.Dialects {
 		for _, lim := range []struct {
