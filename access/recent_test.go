@@ -14,6 +14,47 @@ import (
 	"switchboard/secrets"
 )
 
+// instances returns a func that opens another instance over the test's
+// database of dialect d: its own store (migrated, watching changes) and
+// Service, every instance with the same master key.
+func instances(t *testing.T, d db.Dialect) func() (*Service, *db.DB) {
+	ctx := context.Background()
+	u := dbtest.URL(t, d)
+	key, err := secrets.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() (*Service, *db.DB) {
+		store, err := db.Open(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		if _, err := store.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.WatchChanges(); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := secrets.ParseKeyring(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return New(store, keys, slog.New(slog.NewTextHandler(io.Discard, nil))), store
+	}
+}
+
+// refusedWithin polls refused until it says so, for at most limit (0: the
+// first answer must be a refusal).
+func refusedWithin(t *testing.T, what string, limit time.Duration, refused func() bool) {
+	t.Helper()
+	for begin := time.Now(); !refused(); time.Sleep(2 * time.Millisecond) {
+		if time.Since(begin) > limit {
+			t.Fatalf("%s: still taken %v later", what, time.Since(begin))
+		}
+	}
+}
+
 // TestSessionActor_KeptRow: on PostgreSQL a session's row is read once per
 // RecentFor, not once per request, and dropped at once by a change this
 // instance makes, within moments of a change anyone else makes (another
@@ -24,29 +65,7 @@ func TestSessionActor_KeptRow(t *testing.T) {
 	for _, d := range dbtest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			u := dbtest.URL(t, d)
-			key, err := secrets.GenerateKey()
-			if err != nil {
-				t.Fatal(err)
-			}
-			open := func() (*Service, *db.DB) {
-				store, err := db.Open(ctx, u)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { store.Close() })
-				if _, err := store.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
-				if err := store.WatchChanges(); err != nil {
-					t.Fatal(err)
-				}
-				keys, err := secrets.ParseKeyring(key)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return New(store, keys, slog.New(slog.NewTextHandler(io.Discard, nil))), store
-			}
+			open := instances(t, d)
 			s, store := open()
 			admin := sb.Actor{Role: sb.RoleAdmin}
 			user, err := s.CreateUser(ctx, admin, UserInput{Email: "kept@example.com", Password: testPassword, Role: sb.RoleSupport})
@@ -85,14 +104,9 @@ func TestSessionActor_KeptRow(t *testing.T) {
 				}
 				return err != nil
 			}
-			// within polls until svc refuses ref, for at most limit.
 			within := func(what string, svc *Service, ref SessionRef, limit time.Duration) {
 				t.Helper()
-				for begin := time.Now(); !refused(svc, ref); time.Sleep(2 * time.Millisecond) {
-					if time.Since(begin) > limit {
-						t.Fatalf("%s: the session is still taken %v later", what, time.Since(begin))
-					}
-				}
+				refusedWithin(t, what, limit, func() bool { return refused(svc, ref) })
 			}
 			x := store.SQLX()
 			endBySQL := func(ref SessionRef, quiet bool) {
@@ -168,29 +182,7 @@ func TestAuthenticate_KeptToken(t *testing.T) {
 	for _, d := range dbtest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			u := dbtest.URL(t, d)
-			key, err := secrets.GenerateKey()
-			if err != nil {
-				t.Fatal(err)
-			}
-			open := func() (*Service, *db.DB) {
-				store, err := db.Open(ctx, u)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { store.Close() })
-				if _, err := store.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
-				if err := store.WatchChanges(); err != nil {
-					t.Fatal(err)
-				}
-				keys, err := secrets.ParseKeyring(key)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return New(store, keys, slog.New(slog.NewTextHandler(io.Discard, nil))), store
-			}
+			open := instances(t, d)
 			s, store := open()
 			root := sb.Actor{Role: sb.RoleAdmin}
 			adminUser, err := s.CreateUser(ctx, root, UserInput{Email: "admin@example.com", Password: testPassword, Role: sb.RoleAdmin})
@@ -234,11 +226,7 @@ func TestAuthenticate_KeptToken(t *testing.T) {
 			}
 			within := func(what string, svc *Service, value string, limit time.Duration) {
 				t.Helper()
-				for begin := time.Now(); !refused(svc, value); time.Sleep(2 * time.Millisecond) {
-					if time.Since(begin) > limit {
-						t.Fatalf("%s: the token is still taken %v later", what, time.Since(begin))
-					}
-				}
+				refusedWithin(t, what, limit, func() bool { return refused(svc, value) })
 			}
 			x := store.SQLX()
 			revokeBySQL := func(id string, quiet bool) {
