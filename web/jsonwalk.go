@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 // errJSONSyntax ends a walk at text that is not JSON: checkJSON leaves
 // such a body to the handler, which says so in its family's words.
 var errJSONSyntax = errors.New("not JSON")
+
+var jsonLiterals = [][]byte{[]byte("true"), []byte("false"), []byte("null")}
 
 // jsonMaxDepth is encoding/json's nesting limit: deeper is a syntax error.
 const jsonMaxDepth = 10000
@@ -95,8 +98,8 @@ func (w *jsonWalk) value(member string) error {
 	case c == '-' || c >= '0' && c <= '9':
 		return w.number()
 	default:
-		for _, lit := range []string{"true", "false", "null"} {
-			if strings.HasPrefix(string(w.b[w.i:min(len(w.b), w.i+len(lit))]), lit) {
+		for _, lit := range jsonLiterals {
+			if bytes.HasPrefix(w.b[w.i:], lit) {
 				w.i += len(lit)
 				return nil
 			}
@@ -105,21 +108,50 @@ func (w *jsonWalk) value(member string) error {
 	}
 }
 
-func (w *jsonWalk) object() error {
-	if w.depth++; w.depth > jsonMaxDepth {
-		return errJSONSyntax
-	}
-	w.i++ // {
-	var seen map[string]bool
+// at reports whether the next byte after spaces is c.
+func (w *jsonWalk) at(c byte) bool {
 	w.space()
-	if w.i < len(w.b) && w.b[w.i] == '}' {
+	return w.i < len(w.b) && w.b[w.i] == c
+}
+
+// open enters the object or array at w.i, which close ends; empty is
+// true when it ends at once (and has been read).
+func (w *jsonWalk) open(close byte) (empty bool, err error) {
+	if w.depth++; w.depth > jsonMaxDepth {
+		return false, errJSONSyntax
+	}
+	w.i++
+	if w.at(close) {
 		w.i++
 		w.depth--
-		return nil
+		return true, nil
 	}
-	for {
-		w.space()
-		if w.i >= len(w.b) || w.b[w.i] != '"' {
+	return false, nil
+}
+
+// next reads what follows a member or an element: a comma (done false)
+// or close (done true).
+func (w *jsonWalk) next(close byte) (done bool, err error) {
+	switch {
+	case w.at(','):
+		w.i++
+		return false, nil
+	case w.at(close):
+		w.i++
+		w.depth--
+		return true, nil
+	}
+	return false, errJSONSyntax
+}
+
+func (w *jsonWalk) object() error {
+	empty, err := w.open('}')
+	if empty || err != nil {
+		return err
+	}
+	var seen map[string]bool
+	for done := false; !done; {
+		if !w.at('"') {
 			return errJSONSyntax
 		}
 		k, err := w.str()
@@ -130,15 +162,14 @@ func (w *jsonWalk) object() error {
 		if bad := badText(k); bad != "" {
 			return fieldError(w.where(), "the member name "+bad)
 		}
-		if seen == nil {
-			seen = make(map[string]bool, 8)
-		}
 		if seen[k] {
 			return fieldError(w.where(), "is given more than once")
 		}
+		if seen == nil {
+			seen = make(map[string]bool, 8)
+		}
 		seen[k] = true
-		w.space()
-		if w.i >= len(w.b) || w.b[w.i] != ':' {
+		if !w.at(':') {
 			return errJSONSyntax
 		}
 		w.i++
@@ -146,55 +177,29 @@ func (w *jsonWalk) object() error {
 			return err
 		}
 		w.path = w.path[:len(w.path)-1]
-		w.space()
-		if w.i >= len(w.b) {
-			return errJSONSyntax
-		}
-		switch w.b[w.i] {
-		case ',':
-			w.i++
-		case '}':
-			w.i++
-			w.depth--
-			return nil
-		default:
-			return errJSONSyntax
+		if done, err = w.next('}'); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 func (w *jsonWalk) array() error {
-	if w.depth++; w.depth > jsonMaxDepth {
-		return errJSONSyntax
+	empty, err := w.open(']')
+	if empty || err != nil {
+		return err
 	}
-	w.i++ // [
-	w.space()
-	if w.i < len(w.b) && w.b[w.i] == ']' {
-		w.i++
-		w.depth--
-		return nil
-	}
-	for n := 0; ; n++ {
+	for n, done := 0, false; !done; n++ {
 		w.path = append(w.path, pathStep{index: n})
 		if err := w.value(""); err != nil {
 			return err
 		}
 		w.path = w.path[:len(w.path)-1]
-		w.space()
-		if w.i >= len(w.b) {
-			return errJSONSyntax
-		}
-		switch w.b[w.i] {
-		case ',':
-			w.i++
-		case ']':
-			w.i++
-			w.depth--
-			return nil
-		default:
-			return errJSONSyntax
+		if done, err = w.next(']'); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // str reads a string at w.i (its opening quote) and returns its text. A
