@@ -64,7 +64,7 @@ func main() {
 			v.Items = make([]views.IntegrationItem, 0, len(list))
 			for _, r := range list[:min(len(list), *rows)] {
 				v.Items = append(v.Items, views.IntegrationItem{ID: r.ID, Kind: "1Password", Family: "1Password service account",
-					Name: r.Name, Team: r.TeamName, CreatedBy: "admin@loadtest.invalid", CreatedAt: r.CreatedAt, Status: r.Status})
+					Name: r.Name, Team: r.TeamName, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, Status: r.Status})
 			}
 		}
 		return views.Layout(page, views.IntegrationsList(v)).Render(context.Background(), c.Response().BodyWriter())
